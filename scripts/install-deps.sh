@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs what building and testing livechat needs, and nothing that is already there.
+# Usage: scripts/install-deps.sh [build|test]
+#   build: compiler, CMake and the libraries the binary links
+#   test:  build, plus what the test suites start (node, clang's sanitizer/fuzzer runtime)
+set -euo pipefail
+
+what=${1:-build}
+
+build_packages=(
+  g++ cmake ninja-build pkg-config
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libsqlite3-dev libsodium-dev libjwt-dev libssl-dev
+  libspdlog-dev libfmt-dev libcli11-dev libhiredis-dev libpq-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+)
+test_packages=(clang libclang-rt-14-dev)
+
+packages=("${build_packages[@]}")
+[ "$what" = test ] && packages+=("${test_packages[@]}")
+
+missing=()
+for package in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
+  [ "$status" = "install ok installed" ] || missing+=("$package")
+done
+# Node may come from Debian (nodejs + npm) or be preinstalled another way; either will do.
+if [ "$what" = test ] && ! command -v node >/dev/null; then missing+=(nodejs npm); fi
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "Installing missing packages: ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
