@@ -1,0 +1,40 @@
+#pragma once
+// The records the server keeps: users, chat rooms and messages. Plain data, shared by the
+// store, the services and the wire formats.
+
+#include <cstdint>
+#include <string>
+
+#include "model/time.hpp"
+
+namespace livechat::model {
+
+struct user {
+  std::string user_id;
+  std::string password_hash;  // Argon2id, libsodium's encoded form
+  timestamp created_at;
+};
+
+struct room {
+  std::string id;             // canonical lowercase UUID
+  std::string name;
+  std::string creator;        // user id
+  std::string password_hash;  // Argon2id; empty for a public room
+  timestamp created_at;
+  std::int64_t member_count = 0;
+  bool closed = false;
+
+  bool is_private() const { return !password_hash.empty(); }
+};
+
+struct message {
+  std::string room_id;        // a chat room's or a live-stream session's UUID
+  std::int64_t id = 0;        // the room's sequence number: 1, 2, 3… without gaps
+  std::string sender;
+  std::string contents;
+  timestamp sent_at;
+  std::string nickname;         // empty when the tenant supplied none
+  std::string profile_img_url;  // empty when the tenant supplied none
+};
+
+}  // namespace livechat::model
