@@ -1,12 +1,17 @@
 # The two commands a new user needs: `make run` and `make test`.
 # Both install what is missing (Debian packages, npm packages from the lockfile) and build first.
 
+SHELL := /bin/bash
+
 BUILD_DIR      ?= build
 SANITIZE_DIR   ?= build-sanitize
 JOBS           ?= $(shell nproc)
 CMAKE_FLAGS    ?=
+FUZZ_SECONDS   ?= 30
+SANITIZER_ENV  = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+                 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-.PHONY: run test build deps test-deps npm-deps unit-test integration-test sanitize-test clean
+.PHONY: sanitize-build run test build deps test-deps npm-deps unit-test integration-test sanitize-test fuzz-test clean
 
 run: deps build
 	mkdir -p data
@@ -26,8 +31,9 @@ npm-deps: package-lock.json
 	@if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
 	  npm ci --no-audit --no-fund; fi
 
-# Every test: unit and integration on the Release build, then both again under ASan + UBSan.
-test: test-deps npm-deps build unit-test integration-test sanitize-test
+# Every test: unit and integration on the Release build, then both again under ASan + UBSan
+# (clang, the same build that holds the fuzz targets), then each fuzzer for FUZZ_SECONDS.
+test: test-deps npm-deps build unit-test integration-test sanitize-test fuzz-test
 
 unit-test:
 	cd $(BUILD_DIR) && ctest -L unit --output-on-failure -j $(JOBS)
@@ -35,12 +41,24 @@ unit-test:
 integration-test:
 	cd $(BUILD_DIR) && ctest -L integration --output-on-failure
 
-sanitize-test:
-	cmake -S . -B $(SANITIZE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLIVECHAT_SANITIZE=ON $(CMAKE_FLAGS)
+sanitize-build:
+	cmake -S . -B $(SANITIZE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_COMPILER=clang++ -DLIVECHAT_FUZZ=ON $(CMAKE_FLAGS)
 	cmake --build $(SANITIZE_DIR) -j $(JOBS)
-	cd $(SANITIZE_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  ctest --output-on-failure -j 1
+
+sanitize-test: sanitize-build
+	cd $(SANITIZE_DIR) && $(SANITIZER_ENV) ctest --output-on-failure -j 1
+
+# Each fuzzer starts from its committed seed corpus; what it finds new stays in a scratch copy.
+fuzz-test: sanitize-build
+	@set -e; for fuzzer in $(SANITIZE_DIR)/tests/*_fuzz; do \
+	  name=$$(basename $$fuzzer _fuzz); \
+	  work=$(SANITIZE_DIR)/fuzz-corpus/$$name; mkdir -p $$work; \
+	  echo "fuzzing $$name for $(FUZZ_SECONDS) s"; \
+	  $(SANITIZER_ENV) $$fuzzer -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	    -print_final_stats=1 $$work tests/fuzz/corpus/$$name 2>&1 | tail -n 12; \
+	  test $${PIPESTATUS[0]} -eq 0; \
+	done
 
 clean:
 	rm -rf $(BUILD_DIR) $(SANITIZE_DIR)
