@@ -1,0 +1,90 @@
+#include "api/request_context.hpp"
+
+#include <boost/beast/core/string.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/parse_options.hpp>
+#include <fmt/format.h>
+
+#include <charconv>
+
+#include "model/client_error.hpp"
+#include "model/ids.hpp"
+
+namespace livechat::api {
+
+using model::client_errc;
+using model::client_error;
+
+std::optional<std::string_view> request_context::query_value(std::string_view name) const {
+  for (const auto& [key, value] : query) {
+    if (key == name) return value;
+  }
+  return std::nullopt;
+}
+
+std::int64_t request_context::query_integer(std::string_view name, std::int64_t fallback,
+                                            std::int64_t min, std::int64_t max) const {
+  const auto text = query_value(name);
+  if (!text || text->empty()) return fallback;
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (error != std::errc{} || end != text->data() + text->size() || value < min || value > max) {
+    throw client_error(client_errc::bad_request,
+                       fmt::format("query parameter '{}' must be a whole number from {} to {}",
+                                   name, min, max));
+  }
+  return value;
+}
+
+std::string request_context::path_uuid(std::size_t index) const {
+  auto id = model::parse_uuid(path_parameters.at(index));
+  if (!id) throw client_error(client_errc::bad_request, "the id in the path is not a UUID");
+  return std::move(*id);
+}
+
+std::string_view request_context::bearer_token() const {
+  const std::string_view header = request[net::http::field::authorization];
+  constexpr std::string_view scheme = "bearer ";
+  if (header.size() <= scheme.size() ||
+      !boost::beast::iequals(header.substr(0, scheme.size()), scheme)) {
+    return {};
+  }
+  std::string_view token = header.substr(scheme.size());
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+  return token;
+}
+
+boost::json::object request_context::json_object() const {
+  boost::json::parse_options options;
+  options.max_depth = 64;
+  boost::system::error_code error;
+  boost::json::value value = boost::json::parse(request.body(), error, {}, options);
+  if (error) {
+    throw client_error(client_errc::bad_request,
+                       fmt::format("the body is not valid JSON: {}", error.message()));
+  }
+  if (!value.is_object()) throw client_error(client_errc::bad_request, "the body must be a JSON object");
+  return std::move(value.as_object());
+}
+
+std::string_view required_string(const boost::json::object& object, std::string_view name) {
+  const auto value = optional_string(object, name);
+  if (!value) {
+    throw client_error(client_errc::validation_error, fmt::format("'{}' is required", name));
+  }
+  return *value;
+}
+
+std::optional<std::string_view> optional_string(const boost::json::object& object,
+                                                std::string_view name) {
+  const boost::json::value* value = object.if_contains(name);
+  if (value == nullptr || value->is_null()) return std::nullopt;
+  if (!value->is_string()) {
+    throw client_error(client_errc::validation_error, fmt::format("'{}' must be a string", name));
+  }
+  const auto& text = value->get_string();
+  return std::string_view(text.data(), text.size());
+}
+
+}  // namespace livechat::api

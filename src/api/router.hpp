@@ -1,0 +1,47 @@
+#pragma once
+// Maps a method and a path to a handler. Patterns are paths whose `{name}` segments match any
+// one segment, e.g. "/chatrooms/{id}/messages"; literal segments win over `{…}` ones.
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/request_context.hpp"
+
+namespace livechat::api {
+
+/// Where a handler runs: on the connection's I/O thread (only for work that never blocks), or
+/// on a worker thread (anything that touches the database or hashes a password).
+enum class execution { io_thread, worker };
+
+using route_handler = std::function<net::http_response(const request_context&)>;
+
+struct route {
+  net::http::verb method;
+  std::vector<std::string> segments;  // "{}" stands for a parameter
+  execution where;
+  route_handler handler;
+};
+
+struct route_match {
+  const route* matched = nullptr;      // null when nothing matched
+  std::vector<std::string> parameters;  // the `{…}` segments' values, in order
+  std::vector<net::http::verb> allowed;  // when only the method differs: the methods the path has
+};
+
+class router {
+ public:
+  void add(net::http::verb method, std::string_view pattern, execution where,
+           route_handler handler);
+
+  /// The route for `method` on the decoded path `segments`. Without one, `allowed` lists the
+  /// methods the path does have (empty: no such path at all).
+  route_match find(net::http::verb method, const std::vector<std::string>& segments) const;
+
+ private:
+  std::vector<route> routes_;
+};
+
+}  // namespace livechat::api

@@ -1,0 +1,20 @@
+#pragma once
+// The REST API's routes, one function per area, each adding its calls to a router.
+
+#include "api/router.hpp"
+#include "auth/user_service.hpp"
+#include "rooms/room_service.hpp"
+#include "store/store.hpp"
+
+namespace livechat::api {
+
+/// POST /users/signup, POST /users/signin, POST /users/refresh, GET /users/me.
+void add_user_routes(router& routes, auth::user_service& users);
+
+/// /chatrooms and /chatrooms/{id}: create, list, connected, get, join, exit.
+void add_room_routes(router& routes, rooms::room_service& rooms, const auth::user_service& users);
+
+/// GET /healthz (the process runs) and GET /readyz (its database answers).
+void add_health_routes(router& routes, store::store& store);
+
+}  // namespace livechat::api

@@ -1,0 +1,66 @@
+// livechat: a live-chat server. `livechat [serve|saver|bench] [--setting value…]`.
+
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+#include "app/logging.hpp"
+#include "app/server.hpp"
+#include "app/settings.hpp"
+
+namespace {
+
+using livechat::app::command;
+
+constexpr int exit_bad_settings = 2;
+constexpr int exit_failure = 1;
+
+int serve(const livechat::app::settings& config) {
+  if (config.cluster_mode()) {
+    spdlog::critical("REDIS_HOST/REDIS_URL: cluster mode is not available in this version yet");
+    return exit_bad_settings;
+  }
+  if (config.jwt_secret_generated) {
+    spdlog::warn("JWT_SECRET is not set: tokens are signed with a random key and stop working "
+                 "when the server restarts");
+  }
+  livechat::app::server server(config);
+  server.run();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  livechat::app::settings config;
+  try {
+    config = livechat::app::parse_settings(argc, argv, livechat::app::process_environment);
+  } catch (const livechat::app::settings_help& help) {
+    std::cout << help.what() << std::flush;
+    return 0;
+  } catch (const livechat::app::settings_error& error) {
+    std::cerr << "livechat: " << error.what() << std::endl;
+    return exit_bad_settings;
+  }
+  livechat::app::configure_logging(config.log_level);
+  if (sodium_init() < 0) {
+    spdlog::critical("libsodium failed to initialize");
+    return exit_failure;
+  }
+
+  try {
+    switch (config.subcommand) {
+      case command::serve: return serve(config);
+      case command::saver:
+      case command::bench:
+        spdlog::critical("this subcommand is not available in this version yet");
+        return exit_bad_settings;
+    }
+  } catch (const std::exception& error) {
+    spdlog::critical("{}", error.what());
+    return exit_failure;
+  }
+  return exit_failure;
+}

@@ -1,0 +1,61 @@
+#pragma once
+// `livechat serve`: builds the whole server from its settings and runs it until SIGTERM.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <memory>
+
+#include "api/cors_policy.hpp"
+#include "api/rest_dispatcher.hpp"
+#include "api/router.hpp"
+#include "app/settings.hpp"
+#include "auth/token_service.hpp"
+#include "auth/user_service.hpp"
+#include "net/http_session.hpp"
+#include "net/io_context_pool.hpp"
+#include "net/listener.hpp"
+#include "net/server_lifecycle.hpp"
+#include "rooms/room_service.hpp"
+#include "store/store.hpp"
+
+namespace livechat::app {
+
+class server {
+ public:
+  /// Opens the store and binds the listening socket; throws when either fails.
+  explicit server(const settings& config);
+  ~server();
+
+  /// Serves until SIGTERM or SIGINT; then stops accepting, lets the requests being answered
+  /// finish (for at most `drain_timeout`), and returns.
+  void run();
+
+ private:
+  void on_signal(const boost::system::error_code& error, int signal_number);
+  void wait_for_drain();
+  void finish();
+
+  const settings& config_;
+  std::unique_ptr<store::store> store_;
+  auth::token_service tokens_;
+  auth::user_service users_;
+  rooms::room_service rooms_;
+  api::router routes_;
+  api::cors_policy cors_;
+  boost::asio::thread_pool workers_;
+  api::rest_dispatcher dispatcher_;
+  net::http_limits limits_;
+  net::server_lifecycle lifecycle_;
+  net::io_context_pool io_threads_;
+  // The main thread's context: accepting, signals and shutdown. Connections live on io_threads_.
+  boost::asio::io_context control_;
+  boost::asio::signal_set signals_;
+  boost::asio::steady_timer drain_timer_;
+  std::chrono::steady_clock::time_point drain_deadline_;
+  std::shared_ptr<net::listener> listener_;
+};
+
+}  // namespace livechat::app

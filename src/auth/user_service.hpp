@@ -1,0 +1,50 @@
+#pragma once
+// Users and their tokens: sign-up, sign-in, refresh with rotation, and turning an access
+// token back into a user. Throws model::client_error with the contract's codes.
+
+#include <string>
+#include <string_view>
+
+#include "auth/token_service.hpp"
+#include "model/records.hpp"
+#include "store/store.hpp"
+
+namespace livechat::auth {
+
+struct token_pair {
+  std::string access_token;
+  std::string refresh_token;
+};
+
+class user_service {
+ public:
+  /// Hashes a throw-away password once, so that signing in as an unknown user costs as much
+  /// as a wrong password (no timing difference to probe user ids with).
+  user_service(store::store& store, const token_service& tokens);
+
+  /// Registers a user. VALIDATION_ERROR for a bad user id or password, USER_EXISTS.
+  model::user sign_up(std::string_view user_id, std::string_view password);
+
+  /// A new token pair. INVALID_CREDENTIALS for an unknown user and a wrong password alike.
+  token_pair sign_in(std::string_view user_id, std::string_view password);
+
+  /// Spends `refresh_token` and returns a new pair. UNAUTHORIZED when it is expired, spent,
+  /// forged, unknown or not a refresh token.
+  token_pair refresh(std::string_view refresh_token);
+
+  /// The signed-in user's record. UNAUTHORIZED when the user no longer exists.
+  model::user profile(std::string_view user_id);
+
+  /// The user id an access token speaks for. UNAUTHORIZED for a missing, malformed, forged or
+  /// expired token, or one of another type. Cheap: no database access.
+  std::string authenticate(std::string_view access_token) const;
+
+ private:
+  token_pair issue_pair(std::string_view user_id);
+
+  store::store& store_;
+  const token_service& tokens_;
+  std::string decoy_hash_;
+};
+
+}  // namespace livechat::auth

@@ -1,0 +1,21 @@
+#pragma once
+// The contract's rules for what clients may name things (SPEC.md sections 3 and 4).
+
+#include <cstddef>
+#include <string_view>
+
+namespace livechat::model {
+
+/// 3–32 characters of `A-Za-z0-9_.-`.
+bool is_valid_user_id(std::string_view user_id);
+
+/// 8–128 bytes, any bytes.
+bool is_valid_user_password(std::string_view password);
+
+/// The number of Unicode code points in valid UTF-8 text (what the contract calls characters).
+std::size_t utf8_length(std::string_view text);
+
+/// True when the text has something besides spaces, tabs and line breaks.
+bool has_visible_text(std::string_view text);
+
+}  // namespace livechat::model

@@ -1,0 +1,163 @@
+#include "net/http_session.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/core/string.hpp>
+#include <spdlog/spdlog.h>
+
+namespace livechat::net {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+
+constexpr std::string_view continue_response = "HTTP/1.1 100 Continue\r\n\r\n";
+
+// After answering a request whose rest we will not read, how long and how much we keep
+// reading (and throwing away) before closing, so that the close does not reset the connection
+// before the client has read our answer.
+constexpr auto linger_time = std::chrono::seconds(2);
+constexpr std::size_t linger_bytes = 1024 * 1024;
+constexpr std::size_t linger_chunk = 16 * 1024;
+
+bool is_protocol_error(const beast::error_code& error) {
+  return error.category() == http::make_error_code(http::error::bad_method).category();
+}
+
+}  // namespace
+
+http_session::http_session(asio::ip::tcp::socket&& socket, http_handler& handler,
+                           const http_limits& limits, server_lifecycle& lifecycle)
+    : stream_(std::move(socket)), handler_(handler), limits_(limits), lifecycle_(lifecycle) {}
+
+void http_session::start() {
+  // The acceptor may run on another thread than the one this socket belongs to.
+  asio::dispatch(stream_.get_executor(),
+                 beast::bind_front_handler(&http_session::do_read, shared_from_this()));
+}
+
+void http_session::do_read() {
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(limits_.max_header_bytes));
+  parser_->body_limit(limits_.max_body_bytes);
+  stream_.expires_after(limits_.request_timeout);
+  http::async_read_header(stream_, buffer_, *parser_,
+                          beast::bind_front_handler(&http_session::on_read_header,
+                                                    shared_from_this()));
+}
+
+void http_session::on_read_header(beast::error_code error, std::size_t bytes) {
+  if (error || parser_->is_done()) return on_read(error, bytes);
+  // curl and others wait (a second, by default) for this before sending a larger body.
+  if (beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
+    asio::async_write(stream_, asio::buffer(continue_response),
+                      [self = shared_from_this()](beast::error_code write_error, std::size_t) {
+                        if (write_error) return self->on_read(write_error, 0);
+                        self->do_read_body();
+                      });
+    return;
+  }
+  do_read_body();
+}
+
+void http_session::do_read_body() {
+  http::async_read(stream_, buffer_, *parser_,
+                   beast::bind_front_handler(&http_session::on_read, shared_from_this()));
+}
+
+void http_session::on_read(beast::error_code error, std::size_t) {
+  if (error == http::error::end_of_stream) return close_gracefully();
+  if (error == http::error::body_limit) {
+    return reject(model::client_errc::payload_too_large,
+                  fmt::format("the request body is over {} bytes", limits_.max_body_bytes));
+  }
+  if (error == http::error::header_limit) {
+    return reject(model::client_errc::headers_too_large,
+                  fmt::format("the request headers are over {} bytes", limits_.max_header_bytes));
+  }
+  if (error && is_protocol_error(error) && error != http::error::partial_message) {
+    return reject(model::client_errc::bad_request,
+                  fmt::format("malformed HTTP request: {}", error.message()));
+  }
+  if (error) {
+    // Timeouts, resets and a client gone mid-request: nobody is left to answer.
+    beast::error_code ignored;
+    stream_.socket().close(ignored);
+    return;
+  }
+
+  lifecycle_.request_started();
+  request_counted_ = true;
+  keep_alive_ = parser_->get().keep_alive();
+  // While the handler works the connection waits for it, not for the client.
+  stream_.expires_never();
+  handler_.handle(parser_->release(), [self = shared_from_this()](http_response&& response) {
+    asio::post(self->stream_.get_executor(),
+               [self, response = std::move(response)]() mutable {
+                 self->send(std::move(response));
+               });
+  });
+}
+
+void http_session::reject(model::client_errc errc, std::string_view message) {
+  // The request was not read to its end, so the connection cannot serve another one.
+  keep_alive_ = false;
+  const auto& partial_request = parser_->get();
+  http_response response = make_error_response(errc, message);
+  handler_.decorate(partial_request, response);
+  send(std::move(response));
+}
+
+void http_session::send(http_response&& response) {
+  if (lifecycle_.draining()) keep_alive_ = false;
+  response.keep_alive(keep_alive_);
+  response_.emplace(std::move(response));
+  stream_.expires_after(limits_.write_timeout);
+  http::async_write(stream_, *response_,
+                    beast::bind_front_handler(&http_session::on_write, shared_from_this()));
+}
+
+void http_session::on_write(beast::error_code error, std::size_t) {
+  if (request_counted_) {
+    lifecycle_.request_finished();
+    request_counted_ = false;
+  }
+  response_.reset();
+  if (error) {
+    beast::error_code ignored;
+    stream_.socket().close(ignored);
+    return;
+  }
+  if (!keep_alive_) return close_gracefully();
+  do_read();
+}
+
+void http_session::close_gracefully() {
+  beast::error_code ignored;
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  stream_.expires_after(linger_time);
+  lingered_bytes_ = 0;
+  do_discard();
+}
+
+void http_session::do_discard() {
+  buffer_.consume(buffer_.size());
+  stream_.async_read_some(
+      buffer_.prepare(linger_chunk),
+      [self = shared_from_this()](beast::error_code error, std::size_t bytes) {
+        self->buffer_.commit(bytes);
+        self->lingered_bytes_ += bytes;
+        if (error || self->lingered_bytes_ > linger_bytes) {
+          beast::error_code ignored;
+          self->stream_.socket().close(ignored);
+          return;
+        }
+        self->do_discard();
+      });
+}
+
+}  // namespace livechat::net
