@@ -30,15 +30,19 @@ struct token_claims {
 
 class token_service {
  public:
-  /// `key` is the HMAC key's bytes (already decoded from JWT_SECRET).
+  /// `key` is the HMAC key's bytes (already decoded from JWT_SECRET; NUL bytes allowed).
+  /// Throws std::invalid_argument for an empty key (libjwt would then check no signature at
+  /// all) or a lifetime that is not positive.
   token_service(std::string key, std::chrono::seconds access_ttl,
                 std::chrono::seconds refresh_ttl);
 
-  /// A new signed token for `user_id`, valid from `now` for the type's lifetime.
+  /// A new signed token for `user_id`, valid from `now` for the type's lifetime. JWT times are
+  /// whole seconds: `iat` is `now` rounded down, `exp` = `iat` + lifetime.
   issued_token issue(std::string_view user_id, token_type type, model::timestamp now) const;
 
-  /// The claims of `token` when it is a well-formed JWT with header alg HS256, signed with our
-  /// key, of type `expected`, with a `sub`, and not expired at `now`. nullopt for anything else:
+  /// The claims of `token` when it is a well-formed JWT (at most 8 KiB) with header alg HS256,
+  /// signed with our key, of type `expected`, carrying every claim that issue() writes, and not
+  /// expired at `now` (expired from the instant `exp` is reached). nullopt for anything else:
   /// `alg: none` or any other algorithm, a bad signature, a past `exp`, the wrong `typ`.
   std::optional<token_claims> verify(std::string_view token, token_type expected,
                                      model::timestamp now) const;

@@ -1,0 +1,63 @@
+#pragma once
+// An open SQLite database file, configured as every livechat connection must be, with a cache
+// of its prepared statements. Used by one thread at a time (the pool sees to that).
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "store/sqlite/statement.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace livechat::store::sqlite {
+
+class connection {
+ public:
+  /// Opens (creating when missing) the database file at `path` and configures it: WAL journal,
+  /// synchronous=FULL (a commit survives power loss), foreign keys enforced, and a 5 s busy
+  /// timeout for locks held by other processes. Throws store_error on failure.
+  explicit connection(const std::string& path);
+  ~connection();
+
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+
+  /// The statement for `sql`, prepared on first use and reused after that. Statements are
+  /// cached by their text, so finish with one before preparing the same text again.
+  statement prepare(std::string_view sql);
+
+  /// Runs `sql`, which may hold several statements, without caching it (schema, pragmas).
+  void execute(const std::string& sql);
+
+  /// Rows changed by the last INSERT, UPDATE or DELETE.
+  std::int64_t changes() const;
+
+  /// True while an explicit transaction is open.
+  bool in_transaction() const;
+
+ private:
+  struct statement_finalizer {
+    void operator()(sqlite3_stmt* handle) const;
+  };
+  // Lets the cache be searched with the string_view callers pass, without a copy.
+  struct sql_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view sql) const { return std::hash<std::string_view>{}(sql); }
+  };
+
+  void configure();
+  void close() noexcept;
+
+  sqlite3* database_ = nullptr;
+  // Declared after database_ so that every statement is finalized before the close.
+  std::unordered_map<std::string, std::unique_ptr<sqlite3_stmt, statement_finalizer>, sql_hash,
+                     std::equal_to<>>
+      statements_;
+};
+
+}  // namespace livechat::store::sqlite
