@@ -13,6 +13,8 @@ import { after, afterEach } from 'node:test';
 
 const MAX_LOG_BYTES = 256 * 1024;
 const HEALTHY_TIMEOUT_MS = 15_000;
+// LOG_LEVEL of the servers under test; LIVECHAT_TEST_LOG_LEVEL=info shows more when debugging.
+const LOG_LEVEL = process.env.LIVECHAT_TEST_LOG_LEVEL || 'warn';
 
 // Settings of SPEC section 1: removed from the inherited environment so that a developer's
 // shell (say, REDIS_HOST) cannot change what a test runs against.
@@ -87,7 +89,7 @@ export async function startServer({ env = {}, args = [], dataDir, jwtSecret } = 
   dataDir ??= await makeTempDir();
   jwtSecret ??= randomSecret();
   const fullEnv = childEnv({
-    HOST: '127.0.0.1', PORT: port, DATA_DIR: dataDir, JWT_SECRET: jwtSecret, LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1', PORT: port, DATA_DIR: dataDir, JWT_SECRET: jwtSecret, LOG_LEVEL,
     ...env,
   });
   const child = spawn(binaryPath(), ['serve', ...args], {
@@ -186,7 +188,7 @@ function printLog(server) {
 export async function runBinary(args, env = {}, { timeoutMs = 10_000 } = {}) {
   const fullEnv = childEnv({
     HOST: '127.0.0.1', PORT: await freePort(), DATA_DIR: await makeTempDir(),
-    JWT_SECRET: randomSecret(), LOG_LEVEL: 'warn', ...env,
+    JWT_SECRET: randomSecret(), LOG_LEVEL, ...env,
   });
   const start = performance.now();
   const child = spawn(binaryPath(), args, { env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'] });
