@@ -10,19 +10,21 @@ cors_policy::cors_policy(std::vector<std::string> origins) : origins_(std::move(
   any_origin_ = std::find(origins_.begin(), origins_.end(), "*") != origins_.end();
 }
 
+std::string cors_policy::allowed_origin(const net::http_request& request) const {
+  if (any_origin_) return "*";
+  const std::string_view origin = request[http::field::origin];
+  if (origin.empty() || std::find(origins_.begin(), origins_.end(), origin) == origins_.end()) {
+    return {};
+  }
+  return std::string(origin);
+}
+
 void cors_policy::apply(const net::http_request& request, net::http_response& response) const {
   // Retry-After matters to browser clients that get a 429.
   response.set(http::field::access_control_expose_headers, "Retry-After");
-  if (any_origin_) {
-    response.set(http::field::access_control_allow_origin, "*");
-    return;
-  }
-  response.set(http::field::vary, "Origin");
-  const std::string_view origin = request[http::field::origin];
-  if (origin.empty()) return;
-  if (std::find(origins_.begin(), origins_.end(), origin) != origins_.end()) {
-    response.set(http::field::access_control_allow_origin, origin);
-  }
+  if (!any_origin_) response.set(http::field::vary, "Origin");
+  const std::string origin = allowed_origin(request);
+  if (!origin.empty()) response.set(http::field::access_control_allow_origin, origin);
 }
 
 net::http_response cors_policy::preflight(const net::http_request& request) const {

@@ -19,6 +19,10 @@ class cors_policy {
   /// to `response` when the request's origin is allowed.
   void apply(const net::http_request& request, net::http_response& response) const;
 
+  /// The `Access-Control-Allow-Origin` value for `request`; empty when its origin is not
+  /// allowed (for streams, which write their head themselves).
+  std::string allowed_origin(const net::http_request& request) const;
+
   /// The answer to an `OPTIONS` preflight: 204 with the allowed methods and headers.
   net::http_response preflight(const net::http_request& request) const;
 

@@ -26,12 +26,16 @@ std::int64_t request_context::query_integer(std::string_view name, std::int64_t 
                                             std::int64_t min, std::int64_t max) const {
   const auto text = query_value(name);
   if (!text || text->empty()) return fallback;
+  return parse_integer(*text, name, min, max);
+}
+
+std::int64_t parse_integer(std::string_view text, std::string_view name, std::int64_t min,
+                           std::int64_t max) {
   std::int64_t value = 0;
-  const auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), value);
-  if (error != std::errc{} || end != text->data() + text->size() || value < min || value > max) {
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc{} || end != text.data() + text.size() || value < min || value > max) {
     throw client_error(client_errc::bad_request,
-                       fmt::format("query parameter '{}' must be a whole number from {} to {}",
-                                   name, min, max));
+                       fmt::format("'{}' must be a whole number from {} to {}", name, min, max));
   }
   return value;
 }

@@ -5,6 +5,7 @@
 #include <boost/json/object.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +20,10 @@ struct request_context {
   net::http_request request;
   std::vector<std::string> path_parameters;  // percent-decoded, in pattern order
   std::vector<std::pair<std::string, std::string>> query;  // percent-decoded, in order
+
+  /// For handlers that return answered_later: sends the response (CORS added), once, from
+  /// any thread. The context itself may be gone by then: copy what the answer needs.
+  std::function<void(net::http_response)> answer;
 
   /// The first value of query parameter `name`, if present.
   std::optional<std::string_view> query_value(std::string_view name) const;
@@ -38,6 +43,11 @@ struct request_context {
   /// UTF-8, nesting over 64 levels included) or anything but an object.
   boost::json::object json_object() const;
 };
+
+/// `text` as an integer in [min, max]. 400 BAD_REQUEST naming `name` when it is not a whole
+/// number in range.
+std::int64_t parse_integer(std::string_view text, std::string_view name, std::int64_t min,
+                           std::int64_t max);
 
 /// `object[name]` as a string. 400 VALIDATION_ERROR when missing or not a string.
 std::string_view required_string(const boost::json::object& object, std::string_view name);

@@ -38,20 +38,14 @@ void rest_dispatcher::decorate(const net::http_request& request,
 
 void rest_dispatcher::handle(net::http_request&& request, net::responder respond) {
   const unsigned version = request.version();
-  auto finish = [this, respond](const net::http_request& for_request,
-                                net::http_response response) {
-    response.version(for_request.version());
-    decorate(for_request, response);
-    respond(std::move(response));
-  };
-
   const auto target = boost::urls::parse_origin_form(request.target());
   if (!target) {
-    return finish(request, net::make_error_response(client_errc::bad_request,
-                                                    "the request target is not a valid path",
-                                                    version));
+    return finish(request,
+                  net::make_error_response(client_errc::bad_request,
+                                           "the request target is not a valid path", version),
+                  respond);
   }
-  if (request.method() == http::verb::options) return finish(request, cors_.preflight(request));
+  if (request.method() == http::verb::options) return finish(request, cors_.preflight(request), respond);
 
   std::vector<std::string> segments;
   for (auto segment : target->segments()) {
@@ -60,37 +54,57 @@ void rest_dispatcher::handle(net::http_request&& request, net::responder respond
   const route_match match = routes_.find(request.method(), segments);
   if (match.matched == nullptr) {
     if (match.allowed.empty()) {
-      return finish(request, net::make_error_response(client_errc::not_found,
-                                                      "no such resource", version));
+      return finish(request,
+                    net::make_error_response(client_errc::not_found, "no such resource", version),
+                    respond);
     }
     auto response = net::make_error_response(client_errc::method_not_allowed,
                                              "method not allowed here", version);
     response.set(http::field::allow, allowed_methods(match.allowed));
-    return finish(request, std::move(response));
+    return finish(request, std::move(response), respond);
   }
 
   auto context = std::make_shared<request_context>();
   for (auto param : target->params()) context->query.emplace_back(param.key, param.value);
   context->path_parameters = match.parameters;
   context->request = std::move(request);
+  // Answering later needs only the request's version and origin, not the whole context.
+  net::http_request request_head;
+  request_head.version(context->request.version());
+  request_head.set(http::field::origin, context->request[http::field::origin]);
+  context->answer = [this, request_head, respond](net::http_response response) {
+    finish(request_head, std::move(response), respond);
+  };
 
   if (match.matched->where == execution::io_thread) {
-    return finish(context->request, run(*match.matched, *context));
+    return finish(context->request, run(*match.matched, *context), respond);
   }
   if (queued_jobs_.fetch_add(1, std::memory_order_relaxed) >= max_queued_jobs_) {
     queued_jobs_.fetch_sub(1, std::memory_order_relaxed);
     auto response = net::make_error_response(client_errc::unavailable,
                                              "the server is overloaded; try again", version);
     response.set(http::field::retry_after, "1");
-    return finish(context->request, std::move(response));
+    return finish(context->request, std::move(response), respond);
   }
-  boost::asio::post(workers_, [this, matched = match.matched, context, finish] {
+  boost::asio::post(workers_, [this, matched = match.matched, context, respond] {
     queued_jobs_.fetch_sub(1, std::memory_order_relaxed);
-    finish(context->request, run(*matched, *context));
+    finish(context->request, run(*matched, *context), respond);
   });
 }
 
-net::http_response rest_dispatcher::run(const route& matched,
+void rest_dispatcher::finish(const net::http_request& request, route_result result,
+                             const net::responder& respond) const {
+  if (auto* response = std::get_if<net::http_response>(&result)) {
+    response->version(request.version());
+    decorate(request, *response);
+    respond(std::move(*response));
+  } else if (auto* takeover = std::get_if<net::connection_takeover>(&result)) {
+    respond(std::move(*takeover));
+  }
+  // answered_later: the handler calls context.answer itself.
+}
+
+route_result rest_dispatcher::run(const route& matched,
                                         const request_context& context) const {
   const unsigned version = context.request.version();
   try {

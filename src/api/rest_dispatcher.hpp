@@ -24,7 +24,9 @@ class rest_dispatcher final : public net::http_handler {
   void decorate(const net::http_request& request, net::http_response& response) const override;
 
  private:
-  net::http_response run(const route& matched, const request_context& context) const;
+  route_result run(const route& matched, const request_context& context) const;
+  void finish(const net::http_request& request, route_result result,
+              const net::responder& respond) const;
 
   const router& routes_;
   const cors_policy& cors_;

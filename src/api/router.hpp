@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "api/request_context.hpp"
@@ -16,7 +17,15 @@ namespace livechat::api {
 /// on a worker thread (anything that touches the database or hashes a password).
 enum class execution { io_thread, worker };
 
-using route_handler = std::function<net::http_response(const request_context&)>;
+/// The handler will answer later, through request_context::answer (after an asynchronous
+/// step such as a commit), instead of returning a response.
+struct answered_later {};
+
+/// A handler's answer: a response now, the connection handed over (streams, WebSocket), or
+/// answered_later.
+using route_result = std::variant<net::http_response, net::connection_takeover, answered_later>;
+
+using route_handler = std::function<route_result(const request_context&)>;
 
 struct route {
   net::http::verb method;

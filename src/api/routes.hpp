@@ -1,8 +1,11 @@
 #pragma once
 // The REST API's routes, one function per area, each adding its calls to a router.
 
+#include "api/cors_policy.hpp"
 #include "api/router.hpp"
+#include "fanout/delivery_services.hpp"
 #include "auth/user_service.hpp"
+#include "rooms/message_service.hpp"
 #include "rooms/room_service.hpp"
 #include "store/store.hpp"
 
@@ -13,6 +16,15 @@ void add_user_routes(router& routes, auth::user_service& users);
 
 /// /chatrooms and /chatrooms/{id}: create, list, connected, get, join, exit.
 void add_room_routes(router& routes, rooms::room_service& rooms, const auth::user_service& users);
+
+/// GET and POST /chatrooms/{id}/messages: history, and sending through the broker.
+void add_message_routes(router& routes, rooms::message_service& messages,
+                        const auth::user_service& users);
+
+/// GET /chatrooms/{id}/events: a member's Server-Sent Events stream of a room.
+void add_stream_routes(router& routes, rooms::message_service& messages,
+                       const auth::user_service& users, const cors_policy& cors,
+                       fanout::delivery_services& services);
 
 /// GET /healthz (the process runs) and GET /readyz (its database answers).
 void add_health_routes(router& routes, store::store& store);

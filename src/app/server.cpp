@@ -1,12 +1,14 @@
 #include "app/server.hpp"
 
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
 #include <csignal>
 
 #include "api/routes.hpp"
 #include "app/store_factory.hpp"
+#include "broker/memory_broker.hpp"
 
 namespace livechat::app {
 
@@ -27,21 +29,44 @@ std::size_t worker_count(const settings& config) {
 
 }  // namespace
 
+// A connection's output queue; a subscriber further behind is disconnected (SPEC section 5).
+constexpr std::size_t output_limit_bytes = 1024 * 1024;
+
 server::server(const settings& config)
     : config_(config),
       store_(open_store(config)),
       tokens_(config.jwt_secret, config.access_token_ttl, config.refresh_token_ttl),
       users_(*store_, tokens_),
-      rooms_(*store_),
+      hub_(config.threads, config.history_size,
+           [this](std::size_t thread_index, fanout::batch_list batches) {
+             deliver(thread_index, std::move(batches));
+           },
+           // FLUSH_INTERVAL_MS=0: no ticks, every commit is flushed at once.
+           [this] {
+             if (config_.flush_interval.count() == 0) {
+               asio::post(control_, [this] { hub_.flush(); });
+             }
+           }),
+      broker_(std::make_unique<broker::memory_broker>(*store_, hub_)),
+      rate_limiter_(config.rate_limit_per_s, config.rate_limit_burst),
+      rooms_(*store_, [this](const std::string& room_id) { broker_->close(room_id); }),
+      messages_(*store_, *broker_, rate_limiter_, config.max_message_length),
       cors_(config.cors_origins),
       workers_(worker_count(config)),
+      delivery_{hub_, thread_fanouts_, *broker_, workers_, output_limit_bytes},
       dispatcher_(routes_, cors_, workers_),
       io_threads_(config.threads),
       signals_(control_, SIGTERM, SIGINT),
-      drain_timer_(control_) {
+      drain_timer_(control_),
+      tick_timer_(control_) {
+  for (std::size_t index = 0; index < io_threads_.size(); ++index) {
+    thread_fanouts_.push_back(std::make_unique<fanout::thread_fanout>(index));
+  }
   api::add_health_routes(routes_, *store_);
   api::add_user_routes(routes_, users_);
   api::add_room_routes(routes_, rooms_, users_);
+  api::add_message_routes(routes_, messages_, users_);
+  api::add_stream_routes(routes_, messages_, users_, cors_, delivery_);
 
   const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(config.host), config.port);
   listener_ = std::make_shared<net::listener>(
@@ -56,12 +81,34 @@ server::~server() { finish(); }
 void server::run() {
   io_threads_.start();
   listener_->start();
+  if (config_.flush_interval.count() > 0) {
+    next_tick_ = std::chrono::steady_clock::now();
+    schedule_tick();
+  }
   signals_.async_wait([this](const boost::system::error_code& error, int signal_number) {
     on_signal(error, signal_number);
   });
   spdlog::info("livechat serving on {}:{} with {} I/O threads (embedded mode, SQLite)",
                config_.host, listener_->local_endpoint().port(), io_threads_.size());
   control_.run();
+}
+
+void server::schedule_tick() {
+  // Fixed rate: a slow flush does not push every later tick back.
+  next_tick_ += config_.flush_interval;
+  tick_timer_.expires_at(next_tick_);
+  tick_timer_.async_wait([this](const boost::system::error_code& error) {
+    if (error) return;
+    hub_.flush();
+    schedule_tick();
+  });
+}
+
+void server::deliver(std::size_t thread_index, fanout::batch_list batches) {
+  asio::post(io_threads_.context(thread_index),
+             [this, thread_index, batches = std::move(batches)] {
+               thread_fanouts_[thread_index]->deliver(batches);
+             });
 }
 
 void server::on_signal(const boost::system::error_code& error, int signal_number) {
@@ -89,8 +136,11 @@ void server::wait_for_drain() {
 }
 
 void server::finish() {
-  // Connections first (their handlers may still post to the workers), then the workers, which
-  // may still be writing to the store.
+  // What was accepted is kept and handed to the hub before anything stops; then connections
+  // (their handlers may still post to the workers), then the workers, which may still be
+  // reading the store.
+  broker_->stop();
+  hub_.flush();
   io_threads_.stop();
   workers_.join();
 }

@@ -14,10 +14,16 @@
 #include "app/settings.hpp"
 #include "auth/token_service.hpp"
 #include "auth/user_service.hpp"
+#include "broker/broker.hpp"
+#include "fanout/delivery_services.hpp"
+#include "fanout/room_hub.hpp"
+#include "fanout/thread_fanout.hpp"
 #include "net/http_session.hpp"
 #include "net/io_context_pool.hpp"
 #include "net/listener.hpp"
 #include "net/server_lifecycle.hpp"
+#include "rooms/message_service.hpp"
+#include "rooms/rate_limiter.hpp"
 #include "rooms/room_service.hpp"
 #include "store/store.hpp"
 
@@ -37,15 +43,25 @@ class server {
   void on_signal(const boost::system::error_code& error, int signal_number);
   void wait_for_drain();
   void finish();
+  void schedule_tick();
+  void deliver(std::size_t thread_index, fanout::batch_list batches);
 
+  // Declared in dependency order: each member may use those above it, and is destroyed
+  // before them (connections, destroyed with io_threads_, still unsubscribe from the hub).
   const settings& config_;
   std::unique_ptr<store::store> store_;
   auth::token_service tokens_;
   auth::user_service users_;
+  fanout::room_hub hub_;
+  std::vector<std::unique_ptr<fanout::thread_fanout>> thread_fanouts_;
+  std::unique_ptr<broker::broker> broker_;
+  rooms::rate_limiter rate_limiter_;
   rooms::room_service rooms_;
+  rooms::message_service messages_;
   api::router routes_;
   api::cors_policy cors_;
   boost::asio::thread_pool workers_;
+  fanout::delivery_services delivery_;
   api::rest_dispatcher dispatcher_;
   net::http_limits limits_;
   net::server_lifecycle lifecycle_;
@@ -54,6 +70,8 @@ class server {
   boost::asio::io_context control_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer drain_timer_;
+  boost::asio::steady_timer tick_timer_;
+  std::chrono::steady_clock::time_point next_tick_;
   std::chrono::steady_clock::time_point drain_deadline_;
   std::shared_ptr<net::listener> listener_;
 };

@@ -2,11 +2,14 @@
 // The HTTP message types every layer above the socket uses, and the JSON responses the API
 // answers with.
 
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json/value.hpp>
 
 #include <functional>
 #include <string_view>
+#include <variant>
 
 #include "model/client_error.hpp"
 
@@ -17,8 +20,17 @@ namespace http = boost::beast::http;
 using http_request = http::request<http::string_body>;
 using http_response = http::response<http::string_body>;
 
-/// Hands a finished response back to the connection; callable once, from any thread.
-using responder = std::function<void(http_response&&)>;
+/// Takes the connection over after a request, to stream on it (SSE) or speak another
+/// protocol (WebSocket). Runs on the connection's I/O thread; gets the socket and the bytes
+/// already read past the request.
+using connection_takeover =
+    std::function<void(boost::beast::tcp_stream&& stream, boost::beast::flat_buffer&& buffer)>;
+
+/// What a request gets: a response, or the connection handed over.
+using reply = std::variant<http_response, connection_takeover>;
+
+/// Hands the reply back to the connection; callable once, from any thread.
+using responder = std::function<void(reply&&)>;
 
 /// A response with `body` serialized as JSON, `Content-Type: application/json`.
 http_response make_json_response(http::status status, const boost::json::value& body,

@@ -95,11 +95,10 @@ void http_session::on_read(beast::error_code error, std::size_t) {
   keep_alive_ = parser_->get().keep_alive();
   // While the handler works the connection waits for it, not for the client.
   stream_.expires_never();
-  handler_.handle(parser_->release(), [self = shared_from_this()](http_response&& response) {
-    asio::post(self->stream_.get_executor(),
-               [self, response = std::move(response)]() mutable {
-                 self->send(std::move(response));
-               });
+  handler_.handle(parser_->release(), [self = shared_from_this()](reply&& answer) {
+    asio::post(self->stream_.get_executor(), [self, answer = std::move(answer)]() mutable {
+      self->send(std::move(answer));
+    });
   });
 }
 
@@ -112,13 +111,25 @@ void http_session::reject(model::client_errc errc, std::string_view message) {
   send(std::move(response));
 }
 
-void http_session::send(http_response&& response) {
+void http_session::send(reply&& answer) {
+  if (auto* takeover = std::get_if<connection_takeover>(&answer)) return hand_over(std::move(*takeover));
+  http_response& response = std::get<http_response>(answer);
   if (lifecycle_.draining()) keep_alive_ = false;
   response.keep_alive(keep_alive_);
   response_.emplace(std::move(response));
   stream_.expires_after(limits_.write_timeout);
   http::async_write(stream_, *response_,
                     beast::bind_front_handler(&http_session::on_write, shared_from_this()));
+}
+
+void http_session::hand_over(connection_takeover&& takeover) {
+  if (request_counted_) {
+    lifecycle_.request_finished();
+    request_counted_ = false;
+  }
+  // From here the stream belongs to the new owner; this session ends when the call returns.
+  stream_.expires_never();
+  takeover(std::move(stream_), std::move(buffer_));
 }
 
 void http_session::on_write(beast::error_code error, std::size_t) {

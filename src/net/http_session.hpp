@@ -40,7 +40,8 @@ class http_session : public std::enable_shared_from_this<http_session> {
   void do_read_body();
   void on_read(boost::beast::error_code error, std::size_t bytes);
   void reject(model::client_errc errc, std::string_view message);
-  void send(http_response&& response);
+  void send(reply&& answer);
+  void hand_over(connection_takeover&& takeover);
   void on_write(boost::beast::error_code error, std::size_t bytes);
   void close_gracefully();
   void do_discard();

@@ -6,6 +6,12 @@
 
 namespace livechat::net {
 
+namespace {
+thread_local std::size_t this_thread_index = 0;
+}
+
+std::size_t io_context_pool::current_thread_index() { return this_thread_index; }
+
 io_context_pool::io_context_pool(std::size_t threads) {
   for (std::size_t i = 0; i < std::max<std::size_t>(threads, 1); ++i) {
     // Concurrency hint 1: each context is run by exactly one thread, so Asio can skip locking.
@@ -21,8 +27,9 @@ boost::asio::io_context& io_context_pool::next_context() {
 }
 
 void io_context_pool::start() {
-  for (auto& context : contexts_) {
-    threads_.emplace_back([&context] {
+  for (std::size_t index = 0; index < contexts_.size(); ++index) {
+    threads_.emplace_back([&context = contexts_[index], index] {
+      this_thread_index = index;
       // Handlers catch their own exceptions; one escaping here is a bug, but the thread must
       // keep serving its other connections.
       for (;;) {

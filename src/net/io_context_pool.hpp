@@ -25,6 +25,9 @@ class io_context_pool {
   boost::asio::io_context& context(std::size_t index) { return *contexts_.at(index); }
   std::size_t size() const { return contexts_.size(); }
 
+  /// The index of the pool thread calling this; only valid on the pool's threads.
+  static std::size_t current_thread_index();
+
   /// Starts one thread per context; returns at once.
   void start();
 

@@ -32,7 +32,8 @@ constexpr std::size_t max_password_bytes = 128;
 
 }  // namespace
 
-room_service::room_service(store::store& store) : store_(store) {}
+room_service::room_service(store::store& store, room_closed_callback on_closed)
+    : store_(store), on_closed_(std::move(on_closed)) {}
 
 model::room room_service::create(std::string_view creator, std::string_view name,
                                  std::optional<std::string_view> password) {
@@ -93,8 +94,10 @@ std::vector<model::message> room_service::join(std::string_view room_id,
 
 void room_service::exit(std::string_view room_id, std::string_view user_id) {
   switch (store_.remove_member(room_id, user_id)) {
-    case store::exit_outcome::exited:
-    case store::exit_outcome::exited_and_closed: return;
+    case store::exit_outcome::exited: return;
+    case store::exit_outcome::exited_and_closed:
+      on_closed_(std::string(room_id));
+      return;
     case store::exit_outcome::not_member:
       throw client_error(client_errc::not_joined, "not a member of this chat room");
     case store::exit_outcome::room_not_found: throw_not_found();

@@ -3,6 +3,7 @@
 // its creator is its first member; when the creator leaves, the room closes for good.
 // Throws model::client_error with the contract's codes.
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,9 +17,12 @@ namespace livechat::rooms {
 /// How many messages a join answers with (the latest, newest first).
 inline constexpr std::int64_t join_history_size = 100;
 
+/// Told when a room closes, after the store has it closed (the fan-out sends `closed`).
+using room_closed_callback = std::function<void(const std::string& room_id)>;
+
 class room_service {
  public:
-  explicit room_service(store::store& store);
+  room_service(store::store& store, room_closed_callback on_closed);
 
   /// A new room created by `creator`. VALIDATION_ERROR for a name that is not 1–100
   /// characters with something visible, or a password over 128 bytes. An empty password
@@ -43,6 +47,7 @@ class room_service {
 
  private:
   store::store& store_;
+  room_closed_callback on_closed_;
 };
 
 }  // namespace livechat::rooms

@@ -25,7 +25,7 @@ class RouterTest : public ::testing::Test {
   }
 
   http::status status_of(const route_match& match) {
-    return match.matched->handler(request_context{}).result();
+    return std::get<net::http_response>(match.matched->handler(request_context{})).result();
   }
 
   router routes_;

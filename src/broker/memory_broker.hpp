@@ -1,0 +1,52 @@
+#pragma once
+// The broker of embedded mode: one node, the store (SQLite) as the durable log, the room hub
+// as the bus. One writer thread group-commits: every publish waiting when it wakes goes into
+// one transaction, so a burst costs one disk sync rather than one per message.
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "broker/broker.hpp"
+#include "fanout/room_hub.hpp"
+#include "store/store.hpp"
+
+namespace livechat::broker {
+
+class memory_broker final : public broker {
+ public:
+  memory_broker(store::store& store, fanout::room_hub& hub);
+  ~memory_broker() override;
+
+  void publish(std::vector<model::message> messages, publish_callback done) override;
+  void close(const std::string& room_id) override;
+  std::vector<model::message> history_after(const std::string& room_id, std::int64_t after_id,
+                                            std::int64_t limit) override;
+  std::vector<model::message> history_before(const std::string& room_id, std::int64_t before_id,
+                                             std::int64_t limit) override;
+  void stop() override;
+
+ private:
+  struct pending_publish {
+    std::vector<model::message> messages;
+    publish_callback done;
+  };
+
+  void run_writer();
+  void commit(std::vector<pending_publish>& group);
+
+  store::store& store_;
+  fanout::room_hub& hub_;
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::vector<pending_publish> queue_;
+  bool stopping_ = false;
+
+  // Writer thread only: each room's last id, read from the store on first use.
+  std::unordered_map<std::string, std::int64_t> last_ids_;
+  std::thread writer_;
+};
+
+}  // namespace livechat::broker

@@ -1,0 +1,31 @@
+#pragma once
+// One room's messages of one delivery tick, serialized once for every wire format. Immutable
+// once made, and shared by every connection that delivers it: the bytes that reach ten
+// thousand subscribers are built one time.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/records.hpp"
+
+namespace livechat::fanout {
+
+struct batch {
+  std::string room_id;
+  std::vector<model::message> messages;   // consecutive ids, ascending; may be empty when closing
+  bool closes_room = false;               // after these messages the room is closed for good
+
+  std::vector<std::string> message_json;  // each message's JSON, the body of its STOMP MESSAGE
+  std::string sse_events;                 // the tick's SSE event, then `event: closed` if closing
+
+  std::int64_t first_id() const { return messages.empty() ? 0 : messages.front().id; }
+  std::int64_t last_id() const { return messages.empty() ? 0 : messages.back().id; }
+};
+
+/// Serializes `messages` (consecutive ids of `room_id`) for every wire format.
+std::shared_ptr<const batch> make_batch(std::string room_id, std::vector<model::message> messages,
+                                        bool closes_room);
+
+}  // namespace livechat::fanout

@@ -1,0 +1,48 @@
+#pragma once
+// The connection side of fan-out: a listener is one subscription to one room on one
+// connection; a delivery sink is the connection, which writes what its listeners queued.
+
+#include <boost/intrusive/list.hpp>
+
+#include <memory>
+#include <string>
+
+#include "fanout/batch.hpp"
+
+namespace livechat::fanout {
+
+/// A connection that queues deliveries during a tick and writes them all at its end.
+class delivery_sink {
+ public:
+  virtual ~delivery_sink() = default;
+
+  /// Starts one write of everything queued this tick. Called once per tick, after every
+  /// listener of this connection has had its batches.
+  virtual void flush_deliveries() = 0;
+
+ private:
+  friend class thread_fanout;
+  bool flush_scheduled_ = false;
+};
+
+using listener_hook = boost::intrusive::list_base_hook<
+    boost::intrusive::link_mode<boost::intrusive::auto_unlink>>;
+
+/// One subscription to one room, living on one I/O thread. Unlinks itself when destroyed.
+class listener : public listener_hook {
+ public:
+  explicit listener(std::string room_id) : room_id_(std::move(room_id)) {}
+  virtual ~listener() = default;
+
+  const std::string& room_id() const { return room_id_; }
+
+  /// Takes a batch of the room (in id order) and queues what the subscriber needs of it.
+  /// Returns the connection to flush at the end of the tick, or null. Must not destroy or
+  /// unlink any listener (the caller is iterating): defer closing to a posted handler.
+  virtual delivery_sink* deliver(const std::shared_ptr<const batch>& delivered) = 0;
+
+ private:
+  std::string room_id_;
+};
+
+}  // namespace livechat::fanout

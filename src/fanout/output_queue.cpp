@@ -1,0 +1,46 @@
+#include "fanout/output_queue.hpp"
+
+#include <cassert>
+
+namespace livechat::fanout {
+
+bool output_queue::push_shared(std::shared_ptr<const void> owner, std::string_view bytes) {
+  if (bytes.empty()) return true;
+  if (!fits(bytes.size())) return false;
+  queued_.push_back(piece{std::move(owner), {}, bytes});
+  bytes_ += bytes.size();
+  return true;
+}
+
+bool output_queue::push_owned(std::string bytes) {
+  if (bytes.empty()) return true;
+  if (!fits(bytes.size())) return false;
+  bytes_ += bytes.size();
+  queued_.push_back(piece{nullptr, std::move(bytes), {}});
+  return true;
+}
+
+const std::vector<boost::asio::const_buffer>& output_queue::start_write() {
+  assert(writing_.empty() && !queued_.empty());
+  writing_.swap(queued_);
+  buffers_.clear();
+  buffers_.reserve(writing_.size());
+  for (const piece& each : writing_) {
+    const std::string_view bytes = each.bytes();
+    buffers_.emplace_back(bytes.data(), bytes.size());
+  }
+  return buffers_;
+}
+
+void output_queue::finish_write() {
+  for (const piece& each : writing_) bytes_ -= each.bytes().size();
+  writing_.clear();
+  buffers_.clear();
+  // An idle connection should hold no buffer memory (idle connections are most of them).
+  if (queued_.empty() && writing_.capacity() > 16) {
+    std::vector<piece>().swap(writing_);
+    std::vector<boost::asio::const_buffer>().swap(buffers_);
+  }
+}
+
+}  // namespace livechat::fanout

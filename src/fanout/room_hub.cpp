@@ -1,0 +1,173 @@
+#include "fanout/room_hub.hpp"
+
+#include <algorithm>
+#include <cassert>
+
+namespace livechat::fanout {
+
+room_hub::room_hub(std::size_t thread_count, std::size_t history_size, delivery_function deliver,
+                   std::function<void()> on_pending)
+    : thread_count_(thread_count),
+      history_size_(history_size),
+      deliver_(std::move(deliver)),
+      on_pending_(std::move(on_pending)) {}
+
+room_hub::room_state& room_hub::room(std::string_view room_id) {
+  auto found = rooms_.find(room_id);
+  if (found == rooms_.end()) {
+    found = rooms_.emplace(std::string(room_id), room_state{}).first;
+    found->second.listeners_per_thread.assign(thread_count_, 0);
+  }
+  return found->second;
+}
+
+bool room_hub::mark_dirty(std::string_view room_id, room_state& state) {
+  if (state.dirty) return false;
+  state.dirty = true;
+  dirty_rooms_.emplace_back(room_id);
+  return dirty_rooms_.size() == 1;
+}
+
+void room_hub::forget_if_idle(std::string_view room_id) {
+  // A room nobody here listens to costs nothing: its history is in the store, and memory
+  // would only grow with every room ever written to. Closed rooms stay (they are few), so a
+  // subscriber racing the close still learns of it.
+  const auto found = rooms_.find(room_id);
+  if (found == rooms_.end()) return;
+  const room_state& state = found->second;
+  if (state.listeners == 0 && !state.dirty && !state.closed) rooms_.erase(found);
+}
+
+void room_hub::append(std::string_view room_id, std::span<const model::message> kept) {
+  if (kept.empty()) return;
+  bool first_pending = false;
+  {
+    std::scoped_lock lock{mutex_};
+    room_state& state = room(room_id);
+    for (const model::message& message : kept) {
+      assert(state.last_id == 0 || message.id == state.last_id + 1);
+      state.last_id = message.id;
+      state.history.push_back(message);
+      if (state.history.size() > history_size_) state.history.pop_front();
+      if (state.listeners > 0) state.pending.push_back(message);
+    }
+    if (state.listeners > 0) {
+      first_pending = mark_dirty(room_id, state);
+    } else {
+      forget_if_idle(room_id);
+    }
+  }
+  if (first_pending && on_pending_) on_pending_();
+}
+
+void room_hub::close(std::string_view room_id) {
+  bool first_pending = false;
+  {
+    std::scoped_lock lock{mutex_};
+    room_state& state = room(room_id);
+    if (state.closed) return;
+    state.closed = true;
+    state.close_pending = true;
+    first_pending = mark_dirty(room_id, state);
+  }
+  if (first_pending && on_pending_) on_pending_();
+}
+
+subscribe_snapshot room_hub::subscribe(std::string_view room_id, std::size_t thread_index,
+                                       std::int64_t after_id) {
+  assert(thread_index < thread_count_);
+  std::scoped_lock lock{mutex_};
+  room_state& state = room(room_id);
+  ++state.listeners_per_thread[thread_index];
+  ++state.listeners;
+
+  subscribe_snapshot snapshot;
+  snapshot.last_id = state.last_id;
+  snapshot.closed = state.closed;
+  if (!state.history.empty()) snapshot.oldest_held_id = state.history.front().id;
+  for (const model::message& message : state.history) {
+    if (message.id > after_id) snapshot.recent.push_back(message);
+  }
+  return snapshot;
+}
+
+void room_hub::unsubscribe(std::string_view room_id, std::size_t thread_index) {
+  std::scoped_lock lock{mutex_};
+  const auto found = rooms_.find(room_id);
+  if (found == rooms_.end()) return;
+  room_state& state = found->second;
+  assert(state.listeners_per_thread[thread_index] > 0);
+  --state.listeners_per_thread[thread_index];
+  --state.listeners;
+  if (state.listeners == 0) {
+    // Nobody left to deliver to; what was pending is kept in the store and history.
+    state.pending.clear();
+    state.close_pending = false;
+    forget_if_idle(room_id);
+  }
+}
+
+std::vector<model::message> room_hub::recent_between(std::string_view room_id,
+                                                     std::int64_t after_id,
+                                                     std::int64_t up_to_id) const {
+  std::vector<model::message> found_messages;
+  if (up_to_id <= after_id) return found_messages;
+  std::scoped_lock lock{mutex_};
+  const auto found = rooms_.find(room_id);
+  if (found == rooms_.end() || found->second.history.empty()) return found_messages;
+  const auto& history = found->second.history;
+  // History ids are consecutive, so positions follow from ids.
+  const std::int64_t oldest = history.front().id;
+  const std::int64_t newest = history.back().id;
+  if (after_id + 1 < oldest || up_to_id > newest) return found_messages;
+  const auto first = history.begin() + (after_id + 1 - oldest);
+  const auto last = history.begin() + (up_to_id + 1 - oldest);
+  found_messages.assign(first, last);
+  return found_messages;
+}
+
+bool room_hub::has_pending() const {
+  std::scoped_lock lock{mutex_};
+  return !dirty_rooms_.empty();
+}
+
+void room_hub::flush() {
+  struct work {
+    std::string room_id;
+    std::vector<model::message> messages;
+    bool closes_room;
+    std::vector<std::uint32_t> listeners_per_thread;
+  };
+  std::vector<work> due;
+  {
+    std::scoped_lock lock{mutex_};
+    due.reserve(dirty_rooms_.size());
+    for (std::string& room_id : dirty_rooms_) {
+      const auto found = rooms_.find(room_id);
+      if (found == rooms_.end()) continue;
+      room_state& state = found->second;
+      state.dirty = false;
+      if (state.listeners > 0 && (!state.pending.empty() || state.close_pending)) {
+        due.push_back(work{std::move(room_id), std::move(state.pending), state.close_pending,
+                           state.listeners_per_thread});
+      }
+      state.pending.clear();
+      state.close_pending = false;
+    }
+    dirty_rooms_.clear();
+  }
+
+  // Serialization happens here, once per room and tick, outside the lock.
+  std::vector<batch_list> per_thread(thread_count_);
+  for (work& item : due) {
+    auto made = make_batch(std::move(item.room_id), std::move(item.messages), item.closes_room);
+    for (std::size_t thread = 0; thread < thread_count_; ++thread) {
+      if (item.listeners_per_thread[thread] > 0) per_thread[thread].push_back(made);
+    }
+  }
+  for (std::size_t thread = 0; thread < thread_count_; ++thread) {
+    if (!per_thread[thread].empty()) deliver_(thread, std::move(per_thread[thread]));
+  }
+}
+
+}  // namespace livechat::fanout

@@ -1,0 +1,110 @@
+#pragma once
+// The live state of every room on this node: its recent history, the messages kept since the
+// last tick, and which I/O threads have listeners for it. At each tick it builds one batch per
+// room (serialized once) and hands it to exactly the threads that listen.
+//
+// Promises:
+// * Order: a room's messages reach every listening thread in id order, each in one batch only.
+// * No gap: `subscribe` registers a listener and returns what memory holds after the given id
+//   in one atomic step, so the snapshot plus later batches cover every message (duplicates are
+//   possible across the two and are the subscriber's to drop, by id).
+// * Thread-safe: every call may come from any thread.
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "fanout/batch.hpp"
+
+namespace livechat::fanout {
+
+using batch_list = std::vector<std::shared_ptr<const batch>>;
+
+/// Hands one tick's batches to I/O thread `thread_index` (typically by posting to it). Called
+/// from the thread that flushes; the batches are in the order they must be delivered.
+using delivery_function = std::function<void(std::size_t thread_index, batch_list batches)>;
+
+struct subscribe_snapshot {
+  std::vector<model::message> recent;  // kept messages after the asked id that memory holds
+  std::int64_t oldest_held_id = 0;     // the oldest message memory holds for the room (0: none)
+  std::int64_t last_id = 0;            // the newest id this node has seen kept (0: none yet)
+  bool closed = false;                 // the room is closed: after `recent`, nothing comes
+};
+
+class room_hub {
+ public:
+  /// `history_size`: messages kept in memory per room (HISTORY_SIZE). `on_pending`, when
+  /// given, is called (under no lock) each time something starts waiting for a flush: to
+  /// flush at once when FLUSH_INTERVAL_MS is 0.
+  room_hub(std::size_t thread_count, std::size_t history_size, delivery_function deliver,
+           std::function<void()> on_pending = {});
+
+  /// Newly kept messages of one room: ids ascending, following the ones appended before. The
+  /// broker calls this after the messages are durable, never before.
+  void append(std::string_view room_id, std::span<const model::message> kept);
+
+  /// The room closed (or the session ended): listeners get what was kept before, then
+  /// `closed`, and nothing more; later subscribers learn it from their snapshot.
+  void close(std::string_view room_id);
+
+  /// Registers a listener of `room_id` on I/O thread `thread_index` and returns, atomically
+  /// with it, the messages memory holds with ids above `after_id`.
+  subscribe_snapshot subscribe(std::string_view room_id, std::size_t thread_index,
+                               std::int64_t after_id);
+
+  /// Removes one listener registered by `subscribe`.
+  void unsubscribe(std::string_view room_id, std::size_t thread_index);
+
+  /// The messages with ids in (after_id, up_to_id], ascending, when memory holds all of them;
+  /// empty otherwise. Never blocks on I/O: for filling a subscriber's gap on an I/O thread.
+  std::vector<model::message> recent_between(std::string_view room_id, std::int64_t after_id,
+                                             std::int64_t up_to_id) const;
+
+  /// Builds the batches of everything appended or closed since the last flush and hands each
+  /// to the threads that listen to its room. Called every FLUSH_INTERVAL_MS by one thread.
+  void flush();
+
+  /// True when something waits for the next flush.
+  bool has_pending() const;
+
+ private:
+  struct room_state {
+    std::deque<model::message> history;  // the newest kept messages, at most history_size_
+    std::vector<model::message> pending;  // kept since the last flush
+    std::vector<std::uint32_t> listeners_per_thread;
+    std::size_t listeners = 0;
+    std::int64_t last_id = 0;
+    bool closed = false;
+    bool close_pending = false;
+    bool dirty = false;
+  };
+
+  struct string_hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
+  };
+
+  room_state& room(std::string_view room_id);  // under mutex_
+  // Under mutex_; true when this made the pending set non-empty (call on_pending_ after).
+  bool mark_dirty(std::string_view room_id, room_state& state);
+  void forget_if_idle(std::string_view room_id);  // under mutex_
+
+  const std::size_t thread_count_;
+  const std::size_t history_size_;
+  const delivery_function deliver_;
+  const std::function<void()> on_pending_;
+
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, room_state, string_hash, std::equal_to<>> rooms_;
+  std::vector<std::string> dirty_rooms_;
+};
+
+}  // namespace livechat::fanout

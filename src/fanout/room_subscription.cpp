@@ -1,0 +1,168 @@
+#include "fanout/room_subscription.hpp"
+
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <limits>
+
+namespace livechat::fanout {
+
+namespace {
+
+// A replay from the store goes in pages, so a subscriber far behind never makes one huge read.
+constexpr std::int64_t replay_page_size = 500;
+// Live batches held while a replay runs; past this the replay is hopelessly behind.
+constexpr std::size_t max_held_batches = 4096;
+
+}  // namespace
+
+room_subscription::room_subscription(delivery_services& services, std::string room_id,
+                                     std::optional<std::int64_t> after_id)
+    : listener(std::move(room_id)), services_(services), after_id_(after_id) {}
+
+room_subscription::~room_subscription() { stop(); }
+
+void room_subscription::start(std::size_t thread_index, boost::asio::any_io_executor executor) {
+  thread_index_ = thread_index;
+  executor_ = std::move(executor);
+  // Local routing first, then the hub: batches flushed from now on reach this thread, and the
+  // snapshot covers everything before.
+  services_.thread_fanouts[thread_index_]->add(*this);
+  snapshot_ = services_.hub.subscribe(room_id(), thread_index_,
+                                      after_id_.value_or(std::numeric_limits<std::int64_t>::max()));
+  registered_ = true;
+
+  if (!after_id_) {
+    // Live only. When this node has seen no message of the room yet, the first batch is taken
+    // whole, whatever its ids.
+    cursor_ = subscription_cursor(snapshot_.last_id, snapshot_.last_id > 0);
+    return finish_replay();
+  }
+  cursor_ = subscription_cursor(*after_id_);
+  const bool memory_has_all_after =
+      (snapshot_.oldest_held_id > 0 && snapshot_.oldest_held_id <= *after_id_ + 1) ||
+      (snapshot_.last_id > 0 && snapshot_.last_id <= *after_id_);
+  if (memory_has_all_after) return finish_replay();
+  fetch_history(*after_id_);
+}
+
+void room_subscription::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  held_.clear();
+  if (!registered_) return;
+  registered_ = false;
+  services_.thread_fanouts[thread_index_]->remove(*this);
+  services_.hub.unsubscribe(room_id(), thread_index_);
+}
+
+void room_subscription::fetch_history(std::int64_t after_id) {
+  boost::asio::post(services_.workers, [weak = weak_from_this(), services = &services_,
+                                        room_id = room_id(), after_id, executor = executor_] {
+    std::vector<model::message> page;
+    bool failed = false;
+    try {
+      page = services->broker.history_after(room_id, after_id, replay_page_size);
+    } catch (const std::exception& error) {
+      spdlog::warn("history of {} after {} unavailable: {}", room_id, after_id, error.what());
+      failed = true;
+    }
+    boost::asio::post(executor, [weak, page = std::move(page), failed]() mutable {
+      const auto self = weak.lock();
+      if (!self || self->stopped_) return;
+      if (failed) return self->give_up();
+      self->on_history(std::move(page));
+    });
+  });
+}
+
+void room_subscription::on_history(std::vector<model::message> page) {
+  if (!send_replay(page)) return;
+  sink().flush_deliveries();
+  if (static_cast<std::int64_t>(page.size()) == replay_page_size) {
+    return fetch_history(cursor_.last_seen());
+  }
+  finish_replay();
+}
+
+void room_subscription::finish_replay() {
+  if (!send_replay(snapshot_.recent)) return;
+  snapshot_.recent = {};
+  replaying_ = false;
+  if (snapshot_.closed) {
+    closed_ = true;
+    if (!send_closed()) return give_up();
+  }
+  auto held = std::move(held_);
+  held_ = {};
+  for (const auto& delivered : held) {
+    if (stopped_ || !deliver_live(delivered)) return;
+  }
+  sink().flush_deliveries();
+}
+
+bool room_subscription::send_replay(std::span<const model::message> messages) {
+  const auto first_new = std::find_if(messages.begin(), messages.end(), [this](const auto& message) {
+    return message.id > cursor_.last_seen();
+  });
+  if (first_new == messages.end()) return true;
+  if (!send_messages(std::span(first_new, messages.end()))) {
+    give_up();
+    return false;
+  }
+  cursor_.advance(messages.back().id);
+  return true;
+}
+
+delivery_sink* room_subscription::deliver(const std::shared_ptr<const batch>& delivered) {
+  if (stopped_ || closed_) return nullptr;
+  if (replaying_) {
+    if (held_.size() >= max_held_batches) {
+      give_up();
+      return nullptr;
+    }
+    held_.push_back(delivered);
+    return nullptr;
+  }
+  return deliver_live(delivered) ? &sink() : nullptr;
+}
+
+bool room_subscription::deliver_live(const std::shared_ptr<const batch>& delivered) {
+  if (closed_) return false;
+  auto plan = cursor_.examine(*delivered);
+  if (plan.has_gap()) {
+    // A batch this thread never got (it had no listener of the room at that tick): memory
+    // still has it, unless the subscriber is very far behind.
+    const auto missing = services_.hub.recent_between(room_id(), plan.gap_after, plan.gap_up_to);
+    if (missing.empty() || !send_messages(missing)) {
+      give_up();
+      return false;
+    }
+    cursor_.advance(plan.gap_up_to);
+    plan = cursor_.examine(*delivered);
+  }
+  bool queued = true;
+  if (plan.whole()) {
+    queued = send_batch(delivered);
+  } else {
+    const std::span<const model::message> messages(delivered->messages);
+    if (plan.skip < messages.size()) queued = send_messages(messages.subspan(plan.skip));
+    if (queued && delivered->closes_room) queued = send_closed();
+  }
+  if (!queued) {
+    give_up();
+    return false;
+  }
+  if (!delivered->messages.empty()) cursor_.advance(delivered->last_id());
+  if (delivered->closes_room) closed_ = true;
+  return true;
+}
+
+void room_subscription::give_up() {
+  if (stopped_) return;
+  stop();
+  on_too_slow();
+}
+
+}  // namespace livechat::fanout

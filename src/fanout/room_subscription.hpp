@@ -1,0 +1,80 @@
+#pragma once
+// One subscription to one room on one connection: replays what the subscriber missed after
+// its last id, then goes live, so that it gets every message exactly once, in id order. Live
+// batches arriving during the replay are held and trimmed by id; a batch that arrives after a
+// gap has the gap filled from the hub's memory first. Transport-neutral: subclasses put the
+// messages into their wire format.
+//
+// Lives on one I/O thread; everything but the history read (on a worker) runs there.
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "fanout/delivery_services.hpp"
+#include "fanout/listener.hpp"
+#include "fanout/subscription_cursor.hpp"
+
+namespace livechat::fanout {
+
+class room_subscription : public listener,
+                          public std::enable_shared_from_this<room_subscription> {
+ public:
+  /// `after_id`: replay everything after it first; nullopt: only what comes from now on.
+  room_subscription(delivery_services& services, std::string room_id,
+                    std::optional<std::int64_t> after_id);
+  ~room_subscription() override;
+
+  /// Registers with this thread's fan-out and the hub, and starts the replay. Call on the
+  /// connection's I/O thread (`thread_index`, whose executor is `executor`), once.
+  void start(std::size_t thread_index, boost::asio::any_io_executor executor);
+
+  /// Unregisters; nothing is sent after this. Idempotent.
+  void stop();
+
+  bool stopped() const { return stopped_; }
+
+ protected:
+  /// The batch's shared bytes are exactly what the subscriber needs: queue them. False when the
+  /// connection's queue is full.
+  virtual bool send_batch(const std::shared_ptr<const batch>& whole) = 0;
+  /// Queue these messages, serialized for this subscriber alone (a replay, or part of a batch).
+  virtual bool send_messages(std::span<const model::message> messages) = 0;
+  /// Queue the room's `closed` notice; nothing follows it.
+  virtual bool send_closed() = 0;
+  /// The connection to flush once something was queued.
+  virtual delivery_sink& sink() = 0;
+  /// The subscriber fell too far behind (queue full, or a gap memory no longer covers): the
+  /// connection must end; it can resume from its last id. Called at most once; the
+  /// subscription is already stopped. May be called during delivery: defer destruction.
+  virtual void on_too_slow() = 0;
+
+ private:
+  delivery_sink* deliver(const std::shared_ptr<const batch>& delivered) override;
+
+  void fetch_history(std::int64_t after_id);
+  void on_history(std::vector<model::message> page);
+  void finish_replay();
+  bool deliver_live(const std::shared_ptr<const batch>& delivered);
+  bool send_replay(std::span<const model::message> messages);
+  void give_up();
+
+  delivery_services& services_;
+  const std::optional<std::int64_t> after_id_;
+  std::size_t thread_index_ = 0;
+  boost::asio::any_io_executor executor_;
+  subscription_cursor cursor_{0};
+  subscribe_snapshot snapshot_;
+  std::vector<std::shared_ptr<const batch>> held_;  // live batches that came during the replay
+  bool replaying_ = true;
+  bool registered_ = false;
+  bool stopped_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace livechat::fanout

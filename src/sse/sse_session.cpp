@@ -1,0 +1,150 @@
+#include "sse/sse_session.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/json/serialize.hpp>
+#include <spdlog/spdlog.h>
+
+#include "protocol/message_json.hpp"
+#include "sse/sse_encoder.hpp"
+
+namespace livechat::sse {
+
+namespace asio = boost::asio;
+
+// The subscription, writing SSE into the session's queue.
+class sse_session::room_stream final : public fanout::room_subscription {
+ public:
+  room_stream(sse_session& session, fanout::delivery_services& services, std::string room_id,
+              std::optional<std::int64_t> after_id)
+      : room_subscription(services, std::move(room_id), after_id), session_(session) {}
+
+ private:
+  bool send_batch(const std::shared_ptr<const fanout::batch>& whole) override {
+    if (whole->closes_room) session_.ending_ = true;
+    return session_.queue_.push_shared(whole, whole->sse_events);
+  }
+
+  bool send_messages(std::span<const model::message> messages) override {
+    std::vector<std::string> json;
+    json.reserve(messages.size());
+    for (const auto& message : messages) {
+      json.push_back(boost::json::serialize(protocol::message_to_json(message)));
+    }
+    return session_.queue_.push_owned(encode_messages_event(messages.back().id, json));
+  }
+
+  bool send_closed() override {
+    session_.ending_ = true;
+    return session_.queue_.push_owned(encode_closed_event(room_id()));
+  }
+
+  fanout::delivery_sink& sink() override { return session_; }
+
+  void on_too_slow() override { session_.fail_too_slow(); }
+
+  sse_session& session_;
+};
+
+sse_session::sse_session(boost::beast::tcp_stream&& stream, fanout::delivery_services& services,
+                         stream_options options)
+    : socket_(stream.release_socket()),
+      services_(services),
+      options_(std::move(options)),
+      queue_(services.output_limit_bytes),
+      keep_alive_timer_(socket_.get_executor()) {}
+
+sse_session::~sse_session() {
+  if (subscription_) subscription_->stop();
+}
+
+void sse_session::start(std::size_t thread_index) {
+  std::string head =
+      "HTTP/1.1 200 OK\r\n"
+      "Content-Type: text/event-stream\r\n"
+      "Cache-Control: no-cache\r\n"
+      "Connection: close\r\n"
+      "X-Accel-Buffering: no\r\n";  // tells nginx not to buffer the stream
+  if (!options_.allow_origin.empty()) {
+    head += "Access-Control-Allow-Origin: " + options_.allow_origin + "\r\n";
+    if (options_.allow_origin != "*") head += "Vary: Origin\r\n";
+  }
+  head += "\r\n";
+  head += stream_preamble();
+  (void)queue_.push_owned(std::move(head));
+
+  subscription_ = std::make_shared<room_stream>(*this, services_, options_.room_id,
+                                                options_.after_id);
+  subscription_->start(thread_index, socket_.get_executor());
+  flush_deliveries();
+  do_watch_for_close();
+  arm_keep_alive();
+}
+
+void sse_session::flush_deliveries() {
+  if (closed_ || queue_.writing() || !queue_.has_queued()) return;
+  do_write();
+}
+
+void sse_session::do_write() {
+  wrote_since_keep_alive_ = true;
+  asio::async_write(socket_, queue_.start_write(),
+                    [self = shared_from_this()](const boost::system::error_code& error, std::size_t) {
+                      self->on_write(error);
+                    });
+}
+
+void sse_session::on_write(const boost::system::error_code& error) {
+  queue_.finish_write();
+  if (error) return close();
+  if (queue_.has_queued()) return do_write();
+  if (ending_) end_after_writes();
+}
+
+void sse_session::do_watch_for_close() {
+  // SSE clients send nothing after the request: a read completes only when they go away.
+  socket_.async_read_some(asio::buffer(&watch_byte_, 1),
+                          [self = shared_from_this()](const boost::system::error_code& error,
+                                                      std::size_t) {
+                            if (error) return self->close();
+                            self->do_watch_for_close();
+                          });
+}
+
+void sse_session::arm_keep_alive() {
+  keep_alive_timer_.expires_after(options_.keep_alive_interval);
+  keep_alive_timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& error) {
+    const auto self = weak.lock();
+    if (error || !self || self->closed_) return;
+    if (!self->wrote_since_keep_alive_ && !self->ending_) {
+      if (!self->queue_.push_owned(std::string(keep_alive_comment()))) return self->fail_too_slow();
+      self->flush_deliveries();
+    }
+    self->wrote_since_keep_alive_ = false;
+    self->arm_keep_alive();
+  });
+}
+
+void sse_session::end_after_writes() {
+  // The response is delimited by the connection's end: a clean FIN closes it.
+  boost::system::error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  close();
+}
+
+void sse_session::fail_too_slow() {
+  spdlog::debug("SSE subscriber of {} too slow; disconnecting", options_.room_id);
+  // Deferred: this may run while the fan-out is iterating over listeners.
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->close(); });
+}
+
+void sse_session::close() {
+  if (closed_) return;
+  closed_ = true;
+  if (subscription_) subscription_->stop();
+  keep_alive_timer_.cancel();
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+}
+
+}  // namespace livechat::sse
