@@ -24,7 +24,9 @@ struct parse_result {
 parse_result feed(frame_parser& parser, std::string_view stream,
                   const std::vector<std::size_t>& cuts = {}) {
   parse_result result;
-  const auto collect = [&result](frame_event&& event) { result.events.push_back(std::move(event)); };
+  const auto collect = [&result](frame_event&& event) {
+    result.events.push_back(std::move(event));
+  };
   std::size_t start = 0;
   for (std::size_t cut : cuts) {
     result.error = parser.consume(stream.substr(start, cut - start), collect);
@@ -46,8 +48,9 @@ frame_event close_event(std::uint16_t code, std::string reason = {}) {
   return {opcode::close, std::move(reason), code};
 }
 
-void expect_protocol_error(std::string_view stream, std::uint16_t code,
-                           std::size_t max_message_bytes = frame_parser::default_max_message_bytes) {
+void expect_protocol_error(
+    std::string_view stream, std::uint16_t code,
+    std::size_t max_message_bytes = frame_parser::default_max_message_bytes) {
   const auto result = parse(stream, max_message_bytes);
   ASSERT_TRUE(result.error.has_value());
   EXPECT_EQ(result.error->close_code, code) << result.error->reason;
@@ -57,7 +60,8 @@ void expect_protocol_error(std::string_view stream, std::uint16_t code,
 // RFC 6455 section 5.7.
 
 TEST(WebSocketFrameParserTest, RfcMaskedHello) {
-  const auto result = parse(bytes({0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58}));
+  const auto result =
+      parse(bytes({0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58}));
   EXPECT_FALSE(result.error);
   EXPECT_EQ(result.events, std::vector{message(opcode::text, "Hello")});
 }
@@ -77,7 +81,8 @@ TEST(WebSocketFrameParserTest, RfcFragmentedHello) {
 
 TEST(WebSocketFrameParserTest, RfcPingAndMaskedPong) {
   const std::string ping = raw_client_frame(0x89, "Hello");
-  const std::string pong = bytes({0x8a, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58});
+  const std::string pong =
+      bytes({0x8a, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58});
   const auto result = parse(ping + pong);
   EXPECT_FALSE(result.error);
   EXPECT_EQ(result.events,
@@ -101,11 +106,10 @@ TEST(WebSocketFrameParserTest, RfcLengthsOf256AndOf64KiB) {
 // Messages and control frames.
 
 TEST(WebSocketFrameParserTest, ControlFramesBetweenFragmentsComeOutFirst) {
-  const std::string stream = client_frame(opcode::binary, "ab", false) +
-                             client_frame(opcode::ping, "p") +
-                             client_frame(opcode::continuation, "cd", false) +
-                             client_frame(opcode::pong, "") +
-                             client_frame(opcode::continuation, "ef");
+  const std::string stream =
+      client_frame(opcode::binary, "ab", false) + client_frame(opcode::ping, "p") +
+      client_frame(opcode::continuation, "cd", false) + client_frame(opcode::pong, "") +
+      client_frame(opcode::continuation, "ef");
   const auto result = parse(stream);
   EXPECT_FALSE(result.error);
   EXPECT_EQ(result.events, (std::vector{message(opcode::ping, "p"), message(opcode::pong, ""),
@@ -113,10 +117,9 @@ TEST(WebSocketFrameParserTest, ControlFramesBetweenFragmentsComeOutFirst) {
 }
 
 TEST(WebSocketFrameParserTest, EmptyMessagesAndEmptyFragments) {
-  const std::string stream = client_frame(opcode::text, "") +
-                             client_frame(opcode::binary, "", false) +
-                             client_frame(opcode::continuation, "", false) +
-                             client_frame(opcode::continuation, "");
+  const std::string stream =
+      client_frame(opcode::text, "") + client_frame(opcode::binary, "", false) +
+      client_frame(opcode::continuation, "", false) + client_frame(opcode::continuation, "");
   const auto result = parse(stream);
   EXPECT_FALSE(result.error);
   EXPECT_EQ(result.events, (std::vector{message(opcode::text, ""), message(opcode::binary, "")}));
@@ -144,8 +147,8 @@ TEST(WebSocketFrameParserTest, CloseWithoutPayloadReportsNoStatus) {
 }
 
 TEST(WebSocketFrameParserTest, ApplicationCloseCodesAreAccepted) {
-  for (std::uint16_t code : {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013,
-                             1014, 3000, 3999, 4000, 4999}) {
+  for (std::uint16_t code : {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014,
+                             3000, 3999, 4000, 4999}) {
     const auto result = parse(client_frame(opcode::close, close_payload(code)));
     EXPECT_FALSE(result.error) << code;
     EXPECT_EQ(result.events, std::vector{close_event(code)});
@@ -223,8 +226,9 @@ TEST(WebSocketFrameParserTest, OversizedMessageIsRefusedFromItsHeaderAlone) {
   ASSERT_TRUE(result.error);
   EXPECT_EQ(result.error->close_code, close_code::message_too_big);
   EXPECT_EQ(parser.allocated_bytes(), 0u);
-  expect_protocol_error(bytes({0x82, 0xFF, 0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 1, 2, 3, 4}),
-                        close_code::message_too_big);
+  expect_protocol_error(
+      bytes({0x82, 0xFF, 0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 1, 2, 3, 4}),
+      close_code::message_too_big);
 }
 
 TEST(WebSocketFrameParserTest, OversizedFragmentedMessageIsRefused) {
@@ -235,7 +239,8 @@ TEST(WebSocketFrameParserTest, OversizedFragmentedMessageIsRefused) {
 }
 
 TEST(WebSocketFrameParserTest, InvalidUtf8TextIsRefused) {
-  for (std::string_view bad : {"\xFF", "\xC0\x80", "\xED\xA0\x80", "abc\xE2\x82", "\xF4\x90\x80\x80"}) {
+  for (std::string_view bad :
+       {"\xFF", "\xC0\x80", "\xED\xA0\x80", "abc\xE2\x82", "\xF4\x90\x80\x80"}) {
     expect_protocol_error(client_frame(opcode::text, bad), close_code::invalid_payload);
   }
   // Binary messages carry anything.
@@ -337,16 +342,19 @@ class stream_generator {
 
   std::size_t payload_size() {
     switch (pick(0, 9)) {
-      case 0: return pick(126, 2000);
-      case 1: return pick(60000, 65536);
-      default: return pick(0, 125);
+      case 0:
+        return pick(126, 2000);
+      case 1:
+        return pick(60000, 65536);
+      default:
+        return pick(0, 125);
     }
   }
 
   // Valid UTF-8 of `size` bytes, mixing 1- to 4-byte characters.
   std::string text(std::size_t size) {
-    static const std::string_view characters[] = {"a", "Z", " ", "\xC3\xA9", "\xE2\x82\xAC",
-                                                  "\xF0\x9F\x98\x80", "\xED\x9F\xBF"};
+    static const std::string_view characters[] = {
+        "a", "Z", " ", "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "\xED\x9F\xBF"};
     std::string out;
     while (out.size() < size) {
       std::string_view next = characters[pick(0, std::size(characters) - 1)];
@@ -363,10 +371,9 @@ class stream_generator {
   }
 
   std::string frame(opcode op, std::string_view payload, bool fin = true) {
-    const mask_key key{static_cast<std::uint8_t>(pick(0, 255)),
-                       static_cast<std::uint8_t>(pick(0, 255)),
-                       static_cast<std::uint8_t>(pick(0, 255)),
-                       static_cast<std::uint8_t>(pick(0, 255))};
+    const mask_key key{
+        static_cast<std::uint8_t>(pick(0, 255)), static_cast<std::uint8_t>(pick(0, 255)),
+        static_cast<std::uint8_t>(pick(0, 255)), static_cast<std::uint8_t>(pick(0, 255))};
     return client_frame(op, payload, fin, key);
   }
 
@@ -439,9 +446,8 @@ TEST(WebSocketFrameParserTest, ByteAtATimeGivesTheSameEventsAsOneBuffer) {
 
 TEST(WebSocketFrameParserTest, ErrorsAreTheSameHoweverTheStreamIsCut) {
   const generated_stream valid = stream_generator(7).make(10, false);
-  const std::string broken = valid.bytes +
-                             client_frame(opcode::text, "fine") +
-                             client_frame(opcode::text, "\xC3\x28");
+  const std::string broken =
+      valid.bytes + client_frame(opcode::text, "fine") + client_frame(opcode::text, "\xC3\x28");
   const auto whole = parse(broken);
   ASSERT_TRUE(whole.error);
   for (std::size_t step : {1u, 2u, 3u, 5u, 13u, 1000u}) {

@@ -9,8 +9,7 @@
 namespace livechat::net::websocket {
 namespace {
 
-constexpr std::array<std::string_view, 3> stomp_subprotocols{"v12.stomp", "v11.stomp",
-                                                             "v10.stomp"};
+constexpr std::array<std::string_view, 3> stomp_subprotocols{"v12.stomp", "v11.stomp", "v10.stomp"};
 
 // The client handshake of RFC 6455 section 1.3, which a browser would send.
 http_request upgrade_request() {
@@ -113,8 +112,7 @@ TEST(WebSocketHandshakeTest, AcceptsWithoutSubprotocolWhenNoneMatches) {
 
 TEST(WebSocketHandshakeTest, IgnoresExtensionOffers) {
   auto request = upgrade_request();
-  request.set(http::field::sec_websocket_extensions,
-              "permessage-deflate; client_max_window_bits");
+  request.set(http::field::sec_websocket_extensions, "permessage-deflate; client_max_window_bits");
   const auto outcome = accept_handshake(request, stomp_subprotocols);
   ASSERT_TRUE(outcome.accepted);
   EXPECT_EQ(outcome.response.count(http::field::sec_websocket_extensions), 0u);
@@ -136,10 +134,10 @@ TEST(WebSocketHandshakeTest, OtherVersionsGetUpgradeRequired) {
 }
 
 TEST(WebSocketHandshakeTest, BadKeysGetBadRequest) {
-  for (const char* key : {"", "not base64!", "dGhlIHNhbXBsZSBub25jZQ",  // unpadded
-                          "dGhlIHNhbXBsZSBub25j",                      // 15 bytes
+  for (const char* key : {"", "not base64!", "dGhlIHNhbXBsZSBub25jZQ",               // unpadded
+                          "dGhlIHNhbXBsZSBub25j",                                    // 15 bytes
                           "dGhlIHNhbXBsZSBub25jZQ==AA", "dGhlIHNhbXBsZSBub25jZSE=",  // 17 bytes
-                          "dGhlIHNhbXBsZSBub25jZR=="}) {                 // stray low bits
+                          "dGhlIHNhbXBsZSBub25jZR=="}) {  // stray low bits
     auto request = upgrade_request();
     request.set(http::field::sec_websocket_key, key);
     const auto outcome = accept_handshake(request, stomp_subprotocols);

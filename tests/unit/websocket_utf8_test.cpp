@@ -20,17 +20,19 @@ TEST(WebSocketUtf8Test, AcceptsWellFormedText) {
 TEST(WebSocketUtf8Test, RefusesMalformedText) {
   for (std::string_view bad :
        {"\x80", "\xBF", "\xC0\xAF", "\xC1\xBF", "\xE0\x80\xAF", "\xF0\x80\x80\xAF",  // overlong
-        "\xED\xA0\x80", "\xED\xBF\xBF",                                           // surrogates
-        "\xF4\x90\x80\x80", "\xF5\x80\x80\x80", "\xFF", "\xFE",                   // too high
-        "\xC3", "\xE2\x82", "\xF0\x9F\x98",                                       // truncated
-        "\xC3\x28", "\xE2\x28\xAC", "\xF0\x9F\x28\x80",                           // bad continuation
+        "\xED\xA0\x80", "\xED\xBF\xBF",                                              // surrogates
+        "\xF4\x90\x80\x80", "\xF5\x80\x80\x80", "\xFF", "\xFE",                      // too high
+        "\xC3", "\xE2\x82", "\xF0\x9F\x98",                                          // truncated
+        "\xC3\x28", "\xE2\x28\xAC", "\xF0\x9F\x28\x80",  // bad continuation
         "eight ok\xC3"}) {
     EXPECT_FALSE(is_valid_utf8(bad)) << testing::PrintToString(std::string(bad));
   }
 }
 
 TEST(WebSocketUtf8Test, PrefixNeverCutsACharacter) {
-  const std::string text = "ab\xE2\x82\xAC" "c";  // a b € c
+  const std::string text =
+      "ab\xE2\x82\xAC"
+      "c";  // a b € c
   EXPECT_EQ(utf8_prefix(text, 10), text);
   EXPECT_EQ(utf8_prefix(text, 6), text);
   EXPECT_EQ(utf8_prefix(text, 5), "ab\xE2\x82\xAC");

@@ -72,8 +72,7 @@ void release(std::string& buffer) { std::string{}.swap(buffer); }
 
 }  // namespace
 
-frame_parser::frame_parser(std::size_t max_message_bytes)
-    : max_message_bytes_(max_message_bytes) {}
+frame_parser::frame_parser(std::size_t max_message_bytes) : max_message_bytes_(max_message_bytes) {}
 
 std::optional<protocol_error> frame_parser::error() const {
   if (state_ != state::failed) return std::nullopt;
@@ -94,8 +93,7 @@ std::size_t frame_parser::allocated_bytes() const {
   return total;
 }
 
-std::optional<protocol_error> frame_parser::consume_with(std::string_view bytes,
-                                                         event_sink sink) {
+std::optional<protocol_error> frame_parser::consume_with(std::string_view bytes, event_sink sink) {
   for (;;) {
     switch (state_) {
       case state::failed:
@@ -204,8 +202,8 @@ void frame_parser::read_payload(std::string_view& bytes) {
   bytes.remove_prefix(count);
 }
 
-// Called with the frame's whole payload in; state is settled before the handler runs, so a
-// handler that throws leaves a parser ready for the next frame.
+// Called with the frame's whole payload in. State is settled before the handler runs, so that
+// the handler sees a parser between frames.
 void frame_parser::finish_frame(event_sink sink) {
   state_ = state::header;
   const auto deliver = [&sink](frame_event&& event) {

@@ -58,7 +58,8 @@ class frame_parser {
   /// call. Returns the protocol error when the stream breaks the protocol: events before the
   /// offending frame have been delivered, and the parser stays failed (each later call returns
   /// the same error and delivers nothing). After a close frame, further bytes are ignored.
-  /// `on_event` must not call back into this parser.
+  /// `on_event` must not call back into this parser; should it throw, the exception propagates,
+  /// the rest of `bytes` goes unparsed, and the parser is no longer in step with the stream.
   template <class Handler>
   std::optional<protocol_error> consume(std::string_view bytes, Handler&& on_event) {
     using handler_type = std::remove_reference_t<Handler>;

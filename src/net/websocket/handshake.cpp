@@ -1,13 +1,12 @@
 #include "net/websocket/handshake.hpp"
 
+#include <boost/beast/core/string.hpp>
 #include <openssl/evp.h>
 #include <sodium.h>
 
 #include <algorithm>
 #include <array>
 #include <stdexcept>
-
-#include <boost/beast/core/string.hpp>
 
 namespace livechat::net::websocket {
 namespace {
@@ -52,9 +51,9 @@ bool is_valid_client_key(std::string_view key) {
   const char* parsed_end = nullptr;
   // Fails on anything but canonical, padded base64 of at most 16 bytes; we then require all
   // input consumed and exactly 16 bytes.
-  const int result = sodium_base642bin(decoded.data(), decoded.size(), key.data(), key.size(),
-                                       nullptr, &decoded_size, &parsed_end,
-                                       sodium_base64_VARIANT_ORIGINAL);
+  const int result =
+      sodium_base642bin(decoded.data(), decoded.size(), key.data(), key.size(), nullptr,
+                        &decoded_size, &parsed_end, sodium_base64_VARIANT_ORIGINAL);
   return result == 0 && decoded_size == client_key_bytes && parsed_end == key.data() + key.size();
 }
 
@@ -108,8 +107,8 @@ handshake_outcome accept_handshake(const http_request& request,
   }
 
   any_token(request, http::field::sec_websocket_protocol, [&](std::string_view offered) {
-    const bool supported = std::ranges::find(supported_subprotocols, offered) !=
-                           supported_subprotocols.end();
+    const bool supported =
+        std::ranges::find(supported_subprotocols, offered) != supported_subprotocols.end();
     if (supported) outcome.subprotocol = offered;
     return supported;
   });
