@@ -54,6 +54,7 @@ server::server(const settings& config)
       cors_(config.cors_origins),
       workers_(worker_count(config)),
       delivery_{hub_, thread_fanouts_, *broker_, workers_, output_limit_bytes},
+      stomp_{users_, messages_, delivery_},
       dispatcher_(routes_, cors_, workers_),
       io_threads_(config.threads),
       signals_(control_, SIGTERM, SIGINT),
@@ -67,6 +68,7 @@ server::server(const settings& config)
   api::add_room_routes(routes_, rooms_, users_);
   api::add_message_routes(routes_, messages_, users_);
   api::add_stream_routes(routes_, messages_, users_, cors_, delivery_);
+  api::add_websocket_route(routes_, stomp_);
 
   const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(config.host), config.port);
   listener_ = std::make_shared<net::listener>(

@@ -25,6 +25,7 @@
 #include "rooms/message_service.hpp"
 #include "rooms/rate_limiter.hpp"
 #include "rooms/room_service.hpp"
+#include "stomp/stomp_session.hpp"
 #include "store/store.hpp"
 
 namespace livechat::app {
@@ -62,6 +63,7 @@ class server {
   api::cors_policy cors_;
   boost::asio::thread_pool workers_;
   fanout::delivery_services delivery_;
+  stomp::stomp_services stomp_;
   api::rest_dispatcher dispatcher_;
   net::http_limits limits_;
   net::server_lifecycle lifecycle_;
