@@ -43,6 +43,8 @@ class server {
  private:
   void on_signal(const boost::system::error_code& error, int signal_number);
   void wait_for_drain();
+  void end_streams();
+  void wait_for_streams();
   void finish();
   void schedule_tick();
   void deliver(std::size_t thread_index, fanout::batch_list batches);

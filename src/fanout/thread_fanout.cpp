@@ -55,3 +55,14 @@ std::size_t thread_fanout::listener_count() const {
 }
 
 }  // namespace livechat::fanout
+
+namespace livechat::fanout {
+
+void thread_fanout::shut_down_streams() {
+  // Closing may unlink a stream: walk a copy.
+  std::vector<delivery_sink*> streams;
+  for (delivery_sink& stream : streams_) streams.push_back(&stream);
+  for (delivery_sink* stream : streams) stream->shut_down();
+}
+
+}  // namespace livechat::fanout

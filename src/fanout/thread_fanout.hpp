@@ -36,6 +36,12 @@ class thread_fanout {
   /// Listeners on this thread (for metrics and tests).
   std::size_t listener_count() const;
 
+  /// Tracks a streaming connection of this thread until it is destroyed.
+  void track(delivery_sink& stream) { streams_.push_back(stream); }
+
+  /// Tells every tracked connection that the server shuts down.
+  void shut_down_streams();
+
  private:
   using listener_list =
       boost::intrusive::list<listener, boost::intrusive::constant_time_size<false>>;
@@ -48,6 +54,9 @@ class thread_fanout {
   const std::size_t thread_index_;
   std::unordered_map<std::string, listener_list, string_hash, std::equal_to<>> rooms_;
   std::vector<delivery_sink*> sinks_to_flush_;
+  boost::intrusive::list<delivery_sink, boost::intrusive::base_hook<stream_hook>,
+                         boost::intrusive::constant_time_size<false>>
+      streams_;
   bool delivering_ = false;  // rooms emptied meanwhile are erased after the loop, not during
   std::vector<std::string> emptied_during_delivery_;
 };

@@ -38,6 +38,7 @@ class sse_session : public fanout::delivery_sink,
   void start(std::size_t thread_index);
 
   void flush_deliveries() override;
+  void shut_down() override;
 
  private:
   class room_stream;
@@ -52,6 +53,7 @@ class sse_session : public fanout::delivery_sink,
 
   boost::asio::ip::tcp::socket socket_;
   fanout::delivery_services& services_;
+  fanout::open_stream_count counted_;
   stream_options options_;
   fanout::output_queue queue_;
   std::shared_ptr<room_stream> subscription_;

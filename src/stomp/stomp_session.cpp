@@ -92,8 +92,11 @@ stomp_session::stomp_session(asio::ip::tcp::socket&& socket, stomp_services& ser
     : websocket_connection(std::move(socket), services.delivery.output_limit_bytes,
                            services.max_frame_bytes),
       services_(services),
+      counted_(services.delivery),
       thread_index_(thread_index),
-      heart_beat_timer_(executor()) {}
+      heart_beat_timer_(executor()) {
+  services_.delivery.thread_fanouts[thread_index_]->track(*this);
+}
 
 stomp_session::~stomp_session() {
   for (auto& each : subscriptions_) each->stop();

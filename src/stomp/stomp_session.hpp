@@ -43,7 +43,7 @@ class stomp_session final : public net::websocket_connection {
   ~stomp_session() override;
 
   /// Ends the connection for a server shutdown: ERROR "server shutting down", then close.
-  void shut_down();
+  void shut_down() override;
 
  private:
   class subscription;
@@ -70,6 +70,7 @@ class stomp_session final : public net::websocket_connection {
   std::shared_ptr<stomp_session> self();
 
   stomp_services& services_;
+  fanout::open_stream_count counted_;
   const std::size_t thread_index_;
   bool connected_ = false;
   protocol_version version_ = protocol_version::v1_2;
