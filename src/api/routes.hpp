@@ -33,4 +33,7 @@ void add_websocket_route(router& routes, stomp::stomp_services& services);
 /// GET /healthz (the process runs) and GET /readyz (its database answers).
 void add_health_routes(router& routes, store::store& store);
 
+/// GET /metrics: Prometheus text. `messages_delivered` sums the I/O threads' counts.
+void add_metrics_route(router& routes, std::function<std::uint64_t()> messages_delivered);
+
 }  // namespace livechat::api

@@ -70,6 +70,11 @@ server::server(const settings& config)
   api::add_message_routes(routes_, messages_, users_);
   api::add_stream_routes(routes_, messages_, users_, cors_, delivery_);
   api::add_websocket_route(routes_, stomp_);
+  api::add_metrics_route(routes_, [this] {
+    std::uint64_t total = 0;
+    for (const auto& fanout : thread_fanouts_) total += fanout->messages_delivered();
+    return total;
+  });
 
   const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(config.host), config.port);
   listener_ = std::make_shared<net::listener>(

@@ -18,6 +18,7 @@
 
 #include "auth/user_service.hpp"
 #include "fanout/delivery_services.hpp"
+#include "metrics/metrics.hpp"
 #include "net/websocket_connection.hpp"
 #include "rooms/message_service.hpp"
 #include "stomp/frame.hpp"
@@ -71,6 +72,7 @@ class stomp_session final : public net::websocket_connection {
 
   stomp_services& services_;
   fanout::open_stream_count counted_;
+  metrics::gauge_hold counted_connection_{metrics::counters().stomp_connections};
   const std::size_t thread_index_;
   bool connected_ = false;
   protocol_version version_ = protocol_version::v1_2;
