@@ -60,6 +60,12 @@ std::string_view request_context::bearer_token() const {
 }
 
 boost::json::object request_context::json_object() const {
+  boost::json::value value = json_value();
+  if (!value.is_object()) throw client_error(client_errc::bad_request, "the body must be a JSON object");
+  return std::move(value.as_object());
+}
+
+boost::json::value request_context::json_value() const {
   boost::json::parse_options options;
   options.max_depth = 64;
   boost::system::error_code error;
@@ -68,8 +74,7 @@ boost::json::object request_context::json_object() const {
     throw client_error(client_errc::bad_request,
                        fmt::format("the body is not valid JSON: {}", error.message()));
   }
-  if (!value.is_object()) throw client_error(client_errc::bad_request, "the body must be a JSON object");
-  return std::move(value.as_object());
+  return value;
 }
 
 std::string_view required_string(const boost::json::object& object, std::string_view name) {

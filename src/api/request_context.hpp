@@ -3,6 +3,7 @@
 // query, with helpers that turn bad input into the contract's 400 errors.
 
 #include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 
 #include <cstdint>
 #include <functional>
@@ -19,6 +20,7 @@ namespace livechat::api {
 struct request_context {
   net::http_request request;
   std::vector<std::string> path_parameters;  // percent-decoded, in pattern order
+  std::string remote_address;                // the client's IP address, as text
   std::vector<std::pair<std::string, std::string>> query;  // percent-decoded, in order
 
   /// For handlers that return answered_later: sends the response (CORS added), once, from
@@ -38,6 +40,9 @@ struct request_context {
 
   /// The token of an `Authorization: Bearer <token>` header; empty when there is none.
   std::string_view bearer_token() const;
+
+  /// The body as any JSON value. 400 BAD_REQUEST for an empty body or malformed JSON.
+  boost::json::value json_value() const;
 
   /// The body as a JSON object. 400 BAD_REQUEST for an empty body, malformed JSON (invalid
   /// UTF-8, nesting over 64 levels included) or anything but an object.

@@ -36,7 +36,8 @@ void rest_dispatcher::decorate(const net::http_request& request,
   cors_.apply(request, response);
 }
 
-void rest_dispatcher::handle(net::http_request&& request, net::responder respond) {
+void rest_dispatcher::handle(net::http_request&& request, const boost::asio::ip::address& remote,
+                             net::responder respond) {
   const unsigned version = request.version();
   const auto target = boost::urls::parse_origin_form(request.target());
   if (!target) {
@@ -67,6 +68,7 @@ void rest_dispatcher::handle(net::http_request&& request, net::responder respond
   auto context = std::make_shared<request_context>();
   for (auto param : target->params()) context->query.emplace_back(param.key, param.value);
   context->path_parameters = match.parameters;
+  context->remote_address = remote.to_string();
   context->request = std::move(request);
   // Answering later needs only the request's version and origin, not the whole context.
   net::http_request request_head;

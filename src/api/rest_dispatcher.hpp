@@ -20,7 +20,8 @@ class rest_dispatcher final : public net::http_handler {
   rest_dispatcher(const router& routes, const cors_policy& cors, boost::asio::thread_pool& workers,
                   std::size_t max_queued_jobs = 4096);
 
-  void handle(net::http_request&& request, net::responder respond) override;
+  void handle(net::http_request&& request, const boost::asio::ip::address& remote,
+              net::responder respond) override;
   void decorate(const net::http_request& request, net::http_response& response) const override;
 
  private:

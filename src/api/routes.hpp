@@ -4,9 +4,12 @@
 #include "api/cors_policy.hpp"
 #include "api/router.hpp"
 #include "fanout/delivery_services.hpp"
+#include "auth/api_key.hpp"
 #include "auth/user_service.hpp"
 #include "rooms/message_service.hpp"
 #include "rooms/room_service.hpp"
+#include "sessions/session_service.hpp"
+#include "sessions/stream_limits.hpp"
 #include "stomp/stomp_session.hpp"
 #include "store/store.hpp"
 
@@ -22,10 +25,23 @@ void add_room_routes(router& routes, rooms::room_service& rooms, const auth::use
 void add_message_routes(router& routes, rooms::message_service& messages,
                         const auth::user_service& users);
 
-/// GET /chatrooms/{id}/events: a member's Server-Sent Events stream of a room.
-void add_stream_routes(router& routes, rooms::message_service& messages,
-                       const auth::user_service& users, const cors_policy& cors,
-                       fanout::delivery_services& services);
+/// What the streaming routes need.
+struct stream_dependencies {
+  rooms::message_service& messages;
+  sessions::session_service& sessions;
+  const auth::user_service& users;
+  const cors_policy& cors;
+  fanout::delivery_services& delivery;
+  sessions::stream_limits& limits;
+};
+
+/// GET /chatrooms/{id}/events (a member's SSE stream of a room) and
+/// GET /api/v1/chats/sse-connect/{sessionId} (a session's public SSE stream).
+void add_stream_routes(router& routes, const stream_dependencies& with);
+
+/// The tenant server API: publish, end and read a live-stream session (X-Api-Key).
+void add_session_routes(router& routes, sessions::session_service& sessions,
+                        const auth::api_key& key);
 
 /// GET /ws: WebSocket with STOMP 1.2 (subprotocols v12.stomp, v11.stomp, v10.stomp).
 void add_websocket_route(router& routes, stomp::stomp_services& services);

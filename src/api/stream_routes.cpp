@@ -13,8 +13,12 @@
 namespace livechat::api {
 
 namespace http = net::http;
+using model::client_errc;
+using model::client_error;
 
 namespace {
+
+constexpr std::string_view stomp_subprotocols[] = {"v12.stomp", "v11.stomp", "v10.stomp"};
 
 // Where to resume: the Last-Event-ID header (EventSource reconnecting), else ?sinceId=.
 std::optional<std::int64_t> resume_after(const request_context& context) {
@@ -23,6 +27,12 @@ std::optional<std::int64_t> resume_after(const request_context& context) {
   if (!last_event_id.empty()) return parse_integer(last_event_id, "Last-Event-ID", 0, max_id);
   if (!context.query_value("sinceId") || context.query_value("sinceId")->empty()) return std::nullopt;
   return context.query_integer("sinceId", 0, 0, max_id);
+}
+
+// Tickets live as long as the stream; std::function needs a copyable handle to them.
+template <typename... Tickets>
+std::shared_ptr<void> hold(Tickets&&... tickets) {
+  return std::make_shared<std::tuple<std::decay_t<Tickets>...>>(std::move(tickets)...);
 }
 
 net::connection_takeover open_sse_stream(fanout::delivery_services& services,
@@ -34,8 +44,6 @@ net::connection_takeover open_sse_stream(fanout::delivery_services& services,
   };
 }
 
-constexpr std::string_view stomp_subprotocols[] = {"v12.stomp", "v11.stomp", "v10.stomp"};
-
 std::string to_text(const net::http_response& response) {
   std::ostringstream text;
   text << response;
@@ -44,41 +52,65 @@ std::string to_text(const net::http_response& response) {
 
 }  // namespace
 
+void add_stream_routes(router& routes, const stream_dependencies& with) {
+  routes.add(http::verb::get, "/chatrooms/{id}/events", execution::worker,
+             [with](const request_context& context) -> route_result {
+               // EventSource cannot send headers: the token may come in the query.
+               std::string_view token = context.bearer_token();
+               if (token.empty()) token = context.query_value("access_token").value_or("");
+               const std::string user_id = with.users.authenticate(token);
+               const std::string room_id = context.path_uuid(0);
+               with.messages.check_reader(room_id, user_id);
+               sse::stream_options options;
+               options.room_id = room_id;
+               options.after_id = resume_after(context);
+               options.allow_origin = with.cors.allowed_origin(context.request);
+               options.held_places = hold(with.limits.admit_address(context.remote_address));
+               return open_sse_stream(with.delivery, std::move(options));
+             });
+
+  // The original Chat Sync path: a live-stream session's public stream, no token.
+  routes.add(http::verb::get, "/api/v1/chats/sse-connect/{id}", execution::worker,
+             [with](const request_context& context) -> route_result {
+               const std::string session_id = context.path_uuid(0);
+               const auto kind = with.sessions.kind_of(session_id);
+               if (kind == sessions::destination_kind::chat_room) {
+                 throw client_error(client_errc::forbidden,
+                                    "this id is a chat room's: members read it at /chatrooms/{id}/events");
+               }
+               sse::stream_options options;
+               options.room_id = session_id;
+               options.after_id = resume_after(context);
+               options.allow_origin = with.cors.allowed_origin(context.request);
+               options.ended = kind == sessions::destination_kind::ended_session;
+               auto address_place = with.limits.admit_address(context.remote_address);
+               if (options.ended) {
+                 options.held_places = hold(std::move(address_place));
+               } else {
+                 options.held_places =
+                     hold(std::move(address_place), with.limits.admit_viewer(session_id));
+               }
+               return open_sse_stream(with.delivery, std::move(options));
+             });
+}
+
 void add_websocket_route(router& routes, stomp::stomp_services& services) {
   routes.add(http::verb::get, "/ws", execution::io_thread,
              [&services](const request_context& context) -> route_result {
                if (!net::websocket::is_upgrade_request(context.request)) {
-                 throw model::client_error(model::client_errc::bad_request,
-                                           "this is a WebSocket endpoint: send an upgrade request");
+                 throw client_error(client_errc::bad_request,
+                                    "this is a WebSocket endpoint: send an upgrade request");
                }
                auto handshake = net::websocket::accept_handshake(context.request, stomp_subprotocols);
                if (!handshake.accepted) return std::move(handshake.response);
-               return [&services, answer = to_text(handshake.response)](
+               auto place = hold(services.limits.admit_address(context.remote_address));
+               return [&services, answer = to_text(handshake.response), place](
                           boost::beast::tcp_stream&& stream, boost::beast::flat_buffer&& already_read) {
                  const std::size_t thread_index = net::io_context_pool::current_thread_index();
-                 auto session = std::make_shared<stomp::stomp_session>(stream.release_socket(),
-                                                                       services, thread_index);
+                 auto session = std::make_shared<stomp::stomp_session>(
+                     stream.release_socket(), services, thread_index, place);
                  session->start(answer, std::move(already_read));
                };
-             });
-}
-
-void add_stream_routes(router& routes, rooms::message_service& messages,
-                       const auth::user_service& users, const cors_policy& cors,
-                       fanout::delivery_services& services) {
-  routes.add(http::verb::get, "/chatrooms/{id}/events", execution::worker,
-             [&messages, &users, &cors, &services](const request_context& context) -> route_result {
-               // EventSource cannot send headers: the token may come in the query.
-               std::string_view token = context.bearer_token();
-               if (token.empty()) token = context.query_value("access_token").value_or("");
-               const std::string user_id = users.authenticate(token);
-               const std::string room_id = context.path_uuid(0);
-               messages.check_reader(room_id, user_id);
-               sse::stream_options options;
-               options.room_id = room_id;
-               options.after_id = resume_after(context);
-               options.allow_origin = cors.allowed_origin(context.request);
-               return open_sse_stream(services, std::move(options));
              });
 }
 

@@ -52,10 +52,13 @@ server::server(const settings& config)
       rate_limiter_(config.rate_limit_per_s, config.rate_limit_burst),
       rooms_(*store_, [this](const std::string& room_id) { broker_->close(room_id); }),
       messages_(*store_, *broker_, rate_limiter_, config.max_message_length),
+      sessions_(*store_, *broker_, config.max_message_length),
+      stream_limits_(config.max_viewers_per_session, config.max_streams_per_ip),
+      tenant_key_(config.livechat_api_key),
       cors_(config.cors_origins),
       workers_(worker_count(config)),
       delivery_{hub_, thread_fanouts_, *broker_, workers_, output_limit_bytes},
-      stomp_{users_, messages_, delivery_},
+      stomp_{users_, messages_, sessions_, stream_limits_, delivery_},
       dispatcher_(routes_, cors_, workers_),
       io_threads_(config.threads),
       signals_(control_, SIGTERM, SIGINT),
@@ -68,7 +71,8 @@ server::server(const settings& config)
   api::add_user_routes(routes_, users_);
   api::add_room_routes(routes_, rooms_, users_);
   api::add_message_routes(routes_, messages_, users_);
-  api::add_stream_routes(routes_, messages_, users_, cors_, delivery_);
+  api::add_session_routes(routes_, sessions_, tenant_key_);
+  api::add_stream_routes(routes_, {messages_, sessions_, users_, cors_, delivery_, stream_limits_});
   api::add_websocket_route(routes_, stomp_);
   api::add_metrics_route(routes_, [this] {
     std::uint64_t total = 0;

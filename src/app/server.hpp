@@ -12,6 +12,7 @@
 #include "api/rest_dispatcher.hpp"
 #include "api/router.hpp"
 #include "app/settings.hpp"
+#include "auth/api_key.hpp"
 #include "auth/token_service.hpp"
 #include "auth/user_service.hpp"
 #include "broker/broker.hpp"
@@ -25,6 +26,8 @@
 #include "rooms/message_service.hpp"
 #include "rooms/rate_limiter.hpp"
 #include "rooms/room_service.hpp"
+#include "sessions/session_service.hpp"
+#include "sessions/stream_limits.hpp"
 #include "stomp/stomp_session.hpp"
 #include "store/store.hpp"
 
@@ -61,6 +64,9 @@ class server {
   rooms::rate_limiter rate_limiter_;
   rooms::room_service rooms_;
   rooms::message_service messages_;
+  sessions::session_service sessions_;
+  sessions::stream_limits stream_limits_;
+  auth::api_key tenant_key_;
   api::router routes_;
   api::cors_policy cors_;
   boost::asio::thread_pool workers_;

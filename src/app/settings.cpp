@@ -268,6 +268,18 @@ const auto definitions = std::to_array<setting_definition>({
        s.rate_limit_burst = static_cast<std::uint32_t>(
            parse_whole_number(n, v, 1, max_rate, "a number of messages"));
      }},
+    {"MAX_VIEWERS_PER_SESSION", nullptr, "0",
+     "listeners one live-stream session may have on this node; 0 = no limit",
+     [](settings& s, const std::string& v, const std::string& n) {
+       s.max_viewers_per_session = static_cast<std::size_t>(
+           parse_whole_number(n, v, 0, 100'000'000, "a number of connections"));
+     }},
+    {"MAX_STREAMS_PER_IP", nullptr, "0",
+     "SSE and WebSocket connections one client address may hold; 0 = no limit",
+     [](settings& s, const std::string& v, const std::string& n) {
+       s.max_streams_per_ip = static_cast<std::size_t>(
+           parse_whole_number(n, v, 0, 100'000'000, "a number of connections"));
+     }},
     {"CORS_ORIGINS", nullptr, "*", "allowed origins, comma-separated; * = any",
      [](settings& s, const std::string& v, const std::string& n) {
        s.cors_origins = parse_cors_origins(n, v);

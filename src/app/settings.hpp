@@ -56,6 +56,8 @@ struct settings {
   std::size_t max_message_length = 2000;  // characters in `contents`
   std::uint32_t rate_limit_per_s = 10;
   std::uint32_t rate_limit_burst = 20;
+  std::size_t max_viewers_per_session = 0;  // 0: no limit
+  std::size_t max_streams_per_ip = 0;       // 0: no limit
   std::vector<std::string> cors_origins{"*"};  // origins as written; "*" allows any
   spdlog::level::level_enum log_level = spdlog::level::info;
 

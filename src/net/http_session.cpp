@@ -96,7 +96,9 @@ void http_session::on_read(beast::error_code error, std::size_t) {
   keep_alive_ = parser_->get().keep_alive();
   // While the handler works the connection waits for it, not for the client.
   stream_.expires_never();
-  handler_.handle(parser_->release(), [self = shared_from_this()](reply&& answer) {
+  boost::system::error_code ignored;
+  const auto remote = stream_.socket().remote_endpoint(ignored).address();
+  handler_.handle(parser_->release(), remote, [self = shared_from_this()](reply&& answer) {
     asio::post(self->stream_.get_executor(), [self, answer = std::move(answer)]() mutable {
       self->send(std::move(answer));
     });

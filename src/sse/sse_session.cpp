@@ -75,9 +75,15 @@ void sse_session::start(std::size_t thread_index) {
   (void)queue_.push_owned(std::move(head));
 
   services_.thread_fanouts[thread_index]->track(*this);
-  subscription_ = std::make_shared<room_stream>(*this, services_, options_.room_id,
-                                                options_.after_id);
-  subscription_->start(thread_index, socket_.get_executor());
+  if (options_.ended) {
+    // A listener arriving after the end learns it at once (SPEC section 6).
+    ending_ = true;
+    (void)queue_.push_owned(encode_closed_event(options_.room_id));
+  } else {
+    subscription_ = std::make_shared<room_stream>(*this, services_, options_.room_id,
+                                                  options_.after_id);
+    subscription_->start(thread_index, socket_.get_executor());
+  }
   flush_deliveries();
   do_watch_for_close();
   arm_keep_alive();

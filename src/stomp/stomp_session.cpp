@@ -52,10 +52,11 @@ std::string describe(const model::client_error& error) {
 class stomp_session::subscription final : public fanout::room_subscription {
  public:
   subscription(stomp_session& session, std::string id, std::string room_id,
-               std::optional<std::int64_t> after_id)
+               std::optional<std::int64_t> after_id, std::shared_ptr<void> viewer_place)
       : room_subscription(session.services_.delivery, std::move(room_id), after_id),
         session_(session),
-        id_(std::move(id)) {}
+        id_(std::move(id)),
+        viewer_place_(std::move(viewer_place)) {}
 
   const std::string& id() const { return id_; }
 
@@ -85,15 +86,17 @@ class stomp_session::subscription final : public fanout::room_subscription {
 
   stomp_session& session_;
   std::string id_;
+  std::shared_ptr<void> viewer_place_;  // a session's viewer limit, given back with it
 };
 
 stomp_session::stomp_session(asio::ip::tcp::socket&& socket, stomp_services& services,
-                             std::size_t thread_index)
+                             std::size_t thread_index, std::shared_ptr<void> held_place)
     : websocket_connection(std::move(socket), services.delivery.output_limit_bytes,
                            services.max_frame_bytes),
       services_(services),
       counted_(services.delivery),
       thread_index_(thread_index),
+      held_place_(std::move(held_place)),
       heart_beat_timer_(executor()) {
   services_.delivery.thread_fanouts[thread_index_]->track(*this);
 }
@@ -216,14 +219,37 @@ void stomp_session::handle_subscribe(const frame& received) {
     }
     after_id = value;
   }
-  if (user_id_.empty()) return fail("sign in (CONNECT with a token) to read a chat room", &received);
-
+  // A chat room is for its members; a live-stream session is for anyone, within its limit.
+  struct decision {
+    sessions::destination_kind kind = sessions::destination_kind::session;
+    std::shared_ptr<void> viewer_place;
+  };
+  auto decided = std::make_shared<decision>();
   on_worker(
-      [this, room = *room_id] { services_.messages.check_reader(room, user_id_); },
-      [this, id = std::string(*id), room = *room_id, after_id, receipt = receipt_of(received)] {
-        auto added = std::make_shared<subscription>(*this, id, room, after_id);
-        subscriptions_.push_back(added);
+      [this, room = *room_id, decided] {
+        decided->kind = services_.sessions.kind_of(room);
+        if (decided->kind == sessions::destination_kind::chat_room) {
+          if (user_id_.empty()) {
+            throw model::client_error(model::client_errc::unauthorized,
+                                      "sign in (CONNECT with a token) to read a chat room");
+          }
+          services_.messages.check_reader(room, user_id_);
+        } else if (decided->kind == sessions::destination_kind::session) {
+          decided->viewer_place = std::make_shared<sessions::stream_limits::ticket>(
+              services_.limits.admit_viewer(room));
+        }
+      },
+      [this, id = std::string(*id), room = *room_id, after_id, receipt = receipt_of(received),
+       decided] {
         if (receipt) send_frame(encode_receipt(*receipt, version_));
+        if (decided->kind == sessions::destination_kind::ended_session) {
+          // A listener arriving after the end learns it at once (SPEC section 6).
+          if (!send_frames(closed_frame_for(room, id, version_))) return close_now();
+          return flush_deliveries();
+        }
+        auto added = std::make_shared<subscription>(*this, id, room, after_id,
+                                                    std::move(decided->viewer_place));
+        subscriptions_.push_back(added);
         added->start(thread_index_, executor());
       });
 }

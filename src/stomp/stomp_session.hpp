@@ -21,6 +21,8 @@
 #include "metrics/metrics.hpp"
 #include "net/websocket_connection.hpp"
 #include "rooms/message_service.hpp"
+#include "sessions/session_service.hpp"
+#include "sessions/stream_limits.hpp"
 #include "stomp/frame.hpp"
 #include "stomp/heart_beat.hpp"
 #include "stomp/protocol_version.hpp"
@@ -31,6 +33,8 @@ namespace livechat::stomp {
 struct stomp_services {
   const auth::user_service& users;
   rooms::message_service& messages;
+  sessions::session_service& sessions;
+  sessions::stream_limits& limits;
   fanout::delivery_services& delivery;
   std::size_t max_frame_bytes = 64 * 1024;  // the WebSocket message limit
   heart_beat_offer server_heart_beat{std::chrono::milliseconds(1000),
@@ -39,8 +43,9 @@ struct stomp_services {
 
 class stomp_session final : public net::websocket_connection {
  public:
+  /// `held_place`: the connection's place under MAX_STREAMS_PER_IP, given back with it.
   stomp_session(boost::asio::ip::tcp::socket&& socket, stomp_services& services,
-                std::size_t thread_index);
+                std::size_t thread_index, std::shared_ptr<void> held_place);
   ~stomp_session() override;
 
   /// Ends the connection for a server shutdown: ERROR "server shutting down", then close.
@@ -74,6 +79,7 @@ class stomp_session final : public net::websocket_connection {
   fanout::open_stream_count counted_;
   metrics::gauge_hold counted_connection_{metrics::counters().stomp_connections};
   const std::size_t thread_index_;
+  std::shared_ptr<void> held_place_;
   bool connected_ = false;
   protocol_version version_ = protocol_version::v1_2;
   std::string user_id_;  // empty for an anonymous connection
