@@ -75,8 +75,11 @@ void memory_broker::commit(std::vector<pending_publish>& group) {
   try {
     for (pending_publish& publish : group) {
       for (model::message& message : publish.messages) {
-        auto [last, inserted] = last_ids_.try_emplace(message.room_id, 0);
-        if (inserted) last->second = store_.last_message_id(message.room_id);
+        auto last = last_ids_.find(message.room_id);
+        if (last == last_ids_.end()) {
+          // Cached only once read: a failed read must not leave 0 behind as the last id.
+          last = last_ids_.emplace(message.room_id, store_.last_message_id(message.room_id)).first;
+        }
         restore.try_emplace(message.room_id, last->second);
         message.id = ++last->second;
         rows.push_back(message);

@@ -37,8 +37,10 @@ void output_queue::finish_write() {
   writing_.clear();
   buffers_.clear();
   // An idle connection should hold no buffer memory (idle connections are most of them).
-  if (queued_.empty() && writing_.capacity() > 16) {
+  // Both vectors: start_write() swaps them, so either may hold a busy tick's capacity.
+  if (queued_.empty() && (writing_.capacity() > 16 || queued_.capacity() > 16)) {
     std::vector<piece>().swap(writing_);
+    std::vector<piece>().swap(queued_);
     std::vector<boost::asio::const_buffer>().swap(buffers_);
   }
 }

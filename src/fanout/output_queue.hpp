@@ -30,6 +30,8 @@ class output_queue {
   bool writing() const { return !writing_.empty(); }
   bool has_queued() const { return !queued_.empty(); }
   std::size_t bytes() const { return bytes_; }
+  /// Pieces the queue has room for without allocating (for tests and metrics).
+  std::size_t reserved_pieces() const { return queued_.capacity() + writing_.capacity(); }
 
   /// Moves everything queued into the write in progress and returns its buffers, valid until
   /// finish_write(). Call only when not writing() and has_queued().

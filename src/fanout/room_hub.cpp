@@ -155,6 +155,8 @@ void room_hub::flush() {
       }
       state.pending.clear();
       state.close_pending = false;
+      // Its last listener left while something was pending: only now is the room idle.
+      if (state.listeners == 0) forget_if_idle(room_id);
     }
     dirty_rooms_.clear();
   }

@@ -99,7 +99,8 @@ void room_subscription::finish_replay() {
   auto held = std::move(held_);
   held_ = {};
   for (const auto& delivered : held) {
-    if (stopped_ || !deliver_live(delivered)) return;
+    if (closed_) break;  // nothing follows `closed`, but what was queued must still be written
+    if (!deliver_live(delivered)) return;  // gave up
   }
   sink().flush_deliveries();
 }

@@ -30,6 +30,11 @@ bool rate_limiter::try_acquire(std::string_view user_id, std::string_view room_i
   return true;
 }
 
+std::size_t rate_limiter::bucket_count() const {
+  std::scoped_lock lock{mutex_};
+  return buckets_.size();
+}
+
 void rate_limiter::forget_full_buckets(clock::time_point now) {
   // A bucket that has refilled is the same as no bucket: dropping it bounds memory.
   last_sweep_ = now;

@@ -3,6 +3,7 @@
 // (user, room), refilled continuously. Thread-safe.
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <mutex>
 #include <string>
@@ -22,6 +23,10 @@ class rate_limiter {
   bool try_acquire(std::string_view user_id, std::string_view room_id, std::uint32_t count = 1,
                    clock::time_point now = clock::now());
 
+  /// Buckets held in memory (for tests and metrics): refilled ones are forgotten by a sweep
+  /// once a minute.
+  std::size_t bucket_count() const;
+
  private:
   struct bucket {
     double tokens;
@@ -32,7 +37,7 @@ class rate_limiter {
 
   const double per_second_;
   const double burst_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::unordered_map<std::string, bucket> buckets_;
   clock::time_point last_sweep_{};
 };

@@ -1,0 +1,154 @@
+#pragma once
+// What the delivery-core tests share: a temporary SQLite file, messages and batches made to
+// order, and a store that fails on demand (failure injection around a real sqlite_store).
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <random>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+#include "fanout/batch.hpp"
+#include "model/records.hpp"
+#include "store/sqlite_store.hpp"
+
+namespace livechat::testing {
+
+// A database path of its own under the system's temp directory, removed (with its WAL and
+// shared-memory files) when the test ends.
+class temp_database {
+ public:
+  temp_database() {
+    std::random_device random;
+    path_ = std::filesystem::temp_directory_path() /
+            ("livechat-fanout-test-" + std::to_string(random()) + std::to_string(random()) + ".db");
+  }
+  ~temp_database() {
+    std::error_code ignored;
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+      std::filesystem::remove(path_.string() + suffix, ignored);
+    }
+  }
+  temp_database(const temp_database&) = delete;
+  temp_database& operator=(const temp_database&) = delete;
+
+  std::string path() const { return path_.string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline model::message make_message(const std::string& room_id, std::int64_t id,
+                                   std::string contents = {}) {
+  model::message message;
+  message.room_id = room_id;
+  message.id = id;
+  message.sender = "alice";
+  message.contents = contents.empty() ? "message " + std::to_string(id) : std::move(contents);
+  message.sent_at = model::from_epoch_ms(1'700'000'000'000 + id);
+  return message;
+}
+
+// Messages first..last (inclusive) of a room.
+inline std::vector<model::message> make_messages(const std::string& room_id, std::int64_t first,
+                                                 std::int64_t last) {
+  std::vector<model::message> messages;
+  for (std::int64_t id = first; id <= last; ++id) messages.push_back(make_message(room_id, id));
+  return messages;
+}
+
+inline std::shared_ptr<const fanout::batch> make_test_batch(const std::string& room_id,
+                                                            std::int64_t first, std::int64_t last,
+                                                            bool closes_room = false) {
+  return fanout::make_batch(room_id, make_messages(room_id, first, last), closes_room);
+}
+
+template <typename Messages>
+std::vector<std::int64_t> ids_of(const Messages& messages) {
+  std::vector<std::int64_t> ids;
+  for (const auto& message : messages) ids.push_back(message.id);
+  return ids;
+}
+
+inline std::vector<std::int64_t> id_range(std::int64_t first, std::int64_t last) {
+  std::vector<std::int64_t> ids;
+  for (std::int64_t id = first; id <= last; ++id) ids.push_back(id);
+  return ids;
+}
+
+// A real sqlite_store whose message calls can be made to throw store_error, as a database
+// that is down would. Everything else goes straight through.
+class failing_store final : public livechat::store::store {
+ public:
+  explicit failing_store(livechat::store::store& real) : real_(real) {}
+
+  std::atomic<bool> fail_appends{false};
+  std::atomic<bool> fail_last_ids{false};
+  std::atomic<bool> fail_reads{false};
+
+  bool create_user(const model::user& user) override { return real_.create_user(user); }
+  std::optional<model::user> find_user(std::string_view user_id) override {
+    return real_.find_user(user_id);
+  }
+  void save_refresh_token(std::string_view token_id, std::string_view user_id,
+                          model::timestamp expires_at) override {
+    real_.save_refresh_token(token_id, user_id, expires_at);
+  }
+  bool spend_refresh_token(std::string_view token_id, model::timestamp now) override {
+    return real_.spend_refresh_token(token_id, now);
+  }
+  void create_room(const model::room& room) override { real_.create_room(room); }
+  std::optional<model::room> find_room(std::string_view room_id) override {
+    return real_.find_room(room_id);
+  }
+  livechat::store::room_page list_rooms(std::string_view name_filter,
+                                        livechat::store::page_request page) override {
+    return real_.list_rooms(name_filter, page);
+  }
+  livechat::store::room_page list_member_rooms(std::string_view user_id,
+                                               livechat::store::page_request page) override {
+    return real_.list_member_rooms(user_id, page);
+  }
+  bool is_member(std::string_view room_id, std::string_view user_id) override {
+    return real_.is_member(room_id, user_id);
+  }
+  livechat::store::join_outcome add_member(std::string_view room_id,
+                                           std::string_view user_id) override {
+    return real_.add_member(room_id, user_id);
+  }
+  livechat::store::exit_outcome remove_member(std::string_view room_id,
+                                              std::string_view user_id) override {
+    return real_.remove_member(room_id, user_id);
+  }
+
+  void append_messages(std::span<const model::message> messages) override {
+    if (fail_appends) throw livechat::store::store_error("injected: disk I/O error");
+    real_.append_messages(messages);
+  }
+  std::int64_t last_message_id(std::string_view room_id) override {
+    if (fail_last_ids) throw livechat::store::store_error("injected: database is locked");
+    return real_.last_message_id(room_id);
+  }
+  std::vector<model::message> messages_after(std::string_view room_id, std::int64_t after_id,
+                                             std::int64_t limit) override {
+    if (fail_reads) throw livechat::store::store_error("injected: disk I/O error");
+    return real_.messages_after(room_id, after_id, limit);
+  }
+  std::vector<model::message> messages_before(std::string_view room_id, std::int64_t before_id,
+                                              std::int64_t limit) override {
+    if (fail_reads) throw livechat::store::store_error("injected: disk I/O error");
+    return real_.messages_before(room_id, before_id, limit);
+  }
+  bool healthy() override { return real_.healthy(); }
+
+ private:
+  livechat::store::store& real_;
+};
+
+}  // namespace livechat::testing
