@@ -145,6 +145,12 @@ class failing_store final : public livechat::store::store {
     if (fail_reads) throw livechat::store::store_error("injected: disk I/O error");
     return real_.messages_before(room_id, before_id, limit);
   }
+  bool end_session(std::string_view session_id, model::timestamp ended_at) override {
+    return real_.end_session(session_id, ended_at);
+  }
+  bool is_session_ended(std::string_view session_id) override {
+    return real_.is_session_ended(session_id);
+  }
   bool healthy() override { return real_.healthy(); }
 
  private:

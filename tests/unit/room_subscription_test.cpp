@@ -70,6 +70,7 @@ class recording_subscription final : public room_subscription {
   class recording_sink final : public delivery_sink {
    public:
     explicit recording_sink(const std::vector<sent>& sends) : sends_(sends) {}
+    void shut_down() override {}
     void flush_deliveries() override {
       ++flushes;
       flushed_up_to = sends_.size();

@@ -17,6 +17,7 @@ using livechat::testing::make_test_batch;
 // A connection that counts its writes and, at each, how many batches its listeners had queued.
 class counting_sink final : public delivery_sink {
  public:
+  void shut_down() override {}
   void flush_deliveries() override {
     ++flushes;
     queued_at_flush.push_back(queued);
