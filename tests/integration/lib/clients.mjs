@@ -363,7 +363,10 @@ export class StompSession extends Collector {
       if (s.errors.length > errorsBefore) throw new StompErrorFrame(s.errors[errorsBefore]);
       if (!s.isOpen) throw new Error(`connection closed (code ${s.closeEvent.code}) before RECEIPT ${receipt}`);
       return null;
-    }, timeoutMs, `RECEIPT ${receipt}`);
+    }, timeoutMs, `RECEIPT ${receipt}`).catch((error) => {
+      error.receipt = receipt;  // so that a test can match the ERROR's receipt-id
+      throw error;
+    });
   }
 
   /** Waits for an ERROR frame (the first one after `afterIndex`) and returns it. */
