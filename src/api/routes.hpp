@@ -7,6 +7,7 @@
 #include "auth/user_service.hpp"
 #include "rooms/message_service.hpp"
 #include "rooms/room_service.hpp"
+#include "stomp/stomp_session.hpp"
 #include "store/store.hpp"
 
 namespace livechat::api {
@@ -26,7 +27,13 @@ void add_stream_routes(router& routes, rooms::message_service& messages,
                        const auth::user_service& users, const cors_policy& cors,
                        fanout::delivery_services& services);
 
+/// GET /ws: WebSocket with STOMP 1.2 (subprotocols v12.stomp, v11.stomp, v10.stomp).
+void add_websocket_route(router& routes, stomp::stomp_services& services);
+
 /// GET /healthz (the process runs) and GET /readyz (its database answers).
 void add_health_routes(router& routes, store::store& store);
+
+/// GET /metrics: Prometheus text. `messages_delivered` sums the I/O threads' counts.
+void add_metrics_route(router& routes, std::function<std::uint64_t()> messages_delivered);
 
 }  // namespace livechat::api

@@ -2,10 +2,13 @@
 
 #include <limits>
 #include <memory>
+#include <sstream>
 
 #include "api/routes.hpp"
 #include "net/io_context_pool.hpp"
+#include "net/websocket/handshake.hpp"
 #include "sse/sse_session.hpp"
+#include "stomp/stomp_session.hpp"
 
 namespace livechat::api {
 
@@ -31,7 +34,34 @@ net::connection_takeover open_sse_stream(fanout::delivery_services& services,
   };
 }
 
+constexpr std::string_view stomp_subprotocols[] = {"v12.stomp", "v11.stomp", "v10.stomp"};
+
+std::string to_text(const net::http_response& response) {
+  std::ostringstream text;
+  text << response;
+  return text.str();
+}
+
 }  // namespace
+
+void add_websocket_route(router& routes, stomp::stomp_services& services) {
+  routes.add(http::verb::get, "/ws", execution::io_thread,
+             [&services](const request_context& context) -> route_result {
+               if (!net::websocket::is_upgrade_request(context.request)) {
+                 throw model::client_error(model::client_errc::bad_request,
+                                           "this is a WebSocket endpoint: send an upgrade request");
+               }
+               auto handshake = net::websocket::accept_handshake(context.request, stomp_subprotocols);
+               if (!handshake.accepted) return std::move(handshake.response);
+               return [&services, answer = to_text(handshake.response)](
+                          boost::beast::tcp_stream&& stream, boost::beast::flat_buffer&& already_read) {
+                 const std::size_t thread_index = net::io_context_pool::current_thread_index();
+                 auto session = std::make_shared<stomp::stomp_session>(stream.release_socket(),
+                                                                       services, thread_index);
+                 session->start(answer, std::move(already_read));
+               };
+             });
+}
 
 void add_stream_routes(router& routes, rooms::message_service& messages,
                        const auth::user_service& users, const cors_policy& cors,

@@ -25,6 +25,7 @@
 #include "rooms/message_service.hpp"
 #include "rooms/rate_limiter.hpp"
 #include "rooms/room_service.hpp"
+#include "stomp/stomp_session.hpp"
 #include "store/store.hpp"
 
 namespace livechat::app {
@@ -42,6 +43,8 @@ class server {
  private:
   void on_signal(const boost::system::error_code& error, int signal_number);
   void wait_for_drain();
+  void end_streams();
+  void wait_for_streams();
   void finish();
   void schedule_tick();
   void deliver(std::size_t thread_index, fanout::batch_list batches);
@@ -62,6 +65,7 @@ class server {
   api::cors_policy cors_;
   boost::asio::thread_pool workers_;
   fanout::delivery_services delivery_;
+  stomp::stomp_services stomp_;
   api::rest_dispatcher dispatcher_;
   net::http_limits limits_;
   net::server_lifecycle lifecycle_;

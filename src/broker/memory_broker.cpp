@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "metrics/metrics.hpp"
+
 namespace livechat::broker {
 
 memory_broker::memory_broker(store::store& store, fanout::room_hub& hub)
@@ -87,6 +89,7 @@ void memory_broker::commit(std::vector<pending_publish>& group) {
     for (pending_publish& publish : group) publish.done(false, {});
     return;
   }
+  metrics::counters().messages_accepted.fetch_add(rows.size(), std::memory_order_relaxed);
   for (pending_publish& publish : group) {
     if (!publish.messages.empty()) hub_.append(publish.messages.front().room_id, publish.messages);
     publish.done(true, publish.messages);

@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "protocol/message_json.hpp"
+#include "protocol/stomp_destinations.hpp"
 #include "sse/sse_encoder.hpp"
 
 namespace livechat::fanout {
@@ -20,7 +21,17 @@ std::shared_ptr<const batch> make_batch(std::string room_id, std::vector<model::
   if (!made->messages.empty()) {
     made->sse_events = sse::encode_messages_event(made->last_id(), made->message_json);
   }
-  if (closes_room) made->sse_events += sse::encode_closed_event(made->room_id);
+  const std::string destination = protocol::subscribe_destination(made->room_id);
+  made->stomp_frames.reserve(made->messages.size() + (closes_room ? 1 : 0));
+  for (std::size_t i = 0; i < made->messages.size(); ++i) {
+    made->stomp_frames.push_back(stomp::encode_message_parts(
+        destination, protocol::message_id(made->room_id, made->messages[i].id),
+        made->message_json[i]));
+  }
+  if (closes_room) {
+    made->sse_events += sse::encode_closed_event(made->room_id);
+    made->stomp_frames.push_back(protocol::closed_message_parts(made->room_id));
+  }
   return made;
 }
 

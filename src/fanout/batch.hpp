@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "model/records.hpp"
+#include "stomp/frame_encoder.hpp"
 
 namespace livechat::fanout {
 
@@ -19,6 +20,9 @@ struct batch {
 
   std::vector<std::string> message_json;  // each message's JSON, the body of its STOMP MESSAGE
   std::string sse_events;                 // the tick's SSE event, then `event: closed` if closing
+  // Each message's STOMP MESSAGE frame cut around the subscription id (STOMP 1.1/1.2
+  // escaping), then the `closed` notice's when closing.
+  std::vector<stomp::message_frame_parts> stomp_frames;
 
   std::int64_t first_id() const { return messages.empty() ? 0 : messages.front().id; }
   std::int64_t last_id() const { return messages.empty() ? 0 : messages.back().id; }

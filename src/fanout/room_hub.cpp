@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cassert>
 
+#include "metrics/metrics.hpp"
+
 namespace livechat::fanout {
 
 room_hub::room_hub(std::size_t thread_count, std::size_t history_size, delivery_function deliver,
@@ -157,6 +159,7 @@ void room_hub::flush() {
     dirty_rooms_.clear();
   }
 
+  metrics::counters().delivery_batches.fetch_add(due.size(), std::memory_order_relaxed);
   // Serialization happens here, once per room and tick, outside the lock.
   std::vector<batch_list> per_thread(thread_count_);
   for (work& item : due) {

@@ -3,6 +3,8 @@
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
+#include "metrics/metrics.hpp"
+
 #include <algorithm>
 #include <limits>
 
@@ -161,6 +163,7 @@ bool room_subscription::deliver_live(const std::shared_ptr<const batch>& deliver
 
 void room_subscription::give_up() {
   if (stopped_) return;
+  metrics::counters().slow_consumer_disconnects.fetch_add(1, std::memory_order_relaxed);
   stop();
   on_too_slow();
 }

@@ -20,6 +20,7 @@ void thread_fanout::remove(listener& subscriber) {
 
 void thread_fanout::deliver(const batch_list& batches) {
   delivering_ = true;
+  std::uint64_t messages_queued = 0;
   for (const auto& delivered : batches) {
     const auto found = rooms_.find(delivered->room_id);
     if (found == rooms_.end()) continue;
@@ -28,12 +29,15 @@ void thread_fanout::deliver(const batch_list& batches) {
       // Step first: the listener may unlink itself (a subscriber given up as too slow).
       listener& subscriber = *position++;
       delivery_sink* sink = subscriber.deliver(delivered);
+      if (sink != nullptr) messages_queued += delivered->messages.size();
       if (sink != nullptr && !sink->flush_scheduled_) {
         sink->flush_scheduled_ = true;
         sinks_to_flush_.push_back(sink);
       }
     }
   }
+  delivered_.store(delivered_.load(std::memory_order_relaxed) + messages_queued,
+                   std::memory_order_relaxed);
   delivering_ = false;
   for (const std::string& room_id : emptied_during_delivery_) {
     const auto found = rooms_.find(room_id);
@@ -52,6 +56,17 @@ std::size_t thread_fanout::listener_count() const {
   std::size_t count = 0;
   for (const auto& [room_id, listeners] : rooms_) count += listeners.size();
   return count;
+}
+
+}  // namespace livechat::fanout
+
+namespace livechat::fanout {
+
+void thread_fanout::shut_down_streams() {
+  // Closing may unlink a stream: walk a copy.
+  std::vector<delivery_sink*> streams;
+  for (delivery_sink& stream : streams_) streams.push_back(&stream);
+  for (delivery_sink* stream : streams) stream->shut_down();
 }
 
 }  // namespace livechat::fanout

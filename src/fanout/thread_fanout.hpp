@@ -4,7 +4,9 @@
 
 #include <boost/intrusive/list.hpp>
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -36,6 +38,15 @@ class thread_fanout {
   /// Listeners on this thread (for metrics and tests).
   std::size_t listener_count() const;
 
+  /// Messages this thread has queued to subscribers, once per subscriber (any thread may read).
+  std::uint64_t messages_delivered() const { return delivered_.load(std::memory_order_relaxed); }
+
+  /// Tracks a streaming connection of this thread until it is destroyed.
+  void track(delivery_sink& stream) { streams_.push_back(stream); }
+
+  /// Tells every tracked connection that the server shuts down.
+  void shut_down_streams();
+
  private:
   using listener_list =
       boost::intrusive::list<listener, boost::intrusive::constant_time_size<false>>;
@@ -48,6 +59,11 @@ class thread_fanout {
   const std::size_t thread_index_;
   std::unordered_map<std::string, listener_list, string_hash, std::equal_to<>> rooms_;
   std::vector<delivery_sink*> sinks_to_flush_;
+  boost::intrusive::list<delivery_sink, boost::intrusive::base_hook<stream_hook>,
+                         boost::intrusive::constant_time_size<false>>
+      streams_;
+  // Written by this thread only; its own cache line, so threads never contend on it.
+  alignas(64) std::atomic<std::uint64_t> delivered_{0};
   bool delivering_ = false;  // rooms emptied meanwhile are erased after the loop, not during
   std::vector<std::string> emptied_during_delivery_;
 };

@@ -92,6 +92,7 @@ void http_session::on_read(beast::error_code error, std::size_t) {
 
   lifecycle_.request_started();
   request_counted_ = true;
+  request_read_at_ = std::chrono::steady_clock::now();
   keep_alive_ = parser_->get().keep_alive();
   // While the handler works the connection waits for it, not for the client.
   stream_.expires_never();
@@ -114,6 +115,9 @@ void http_session::reject(model::client_errc errc, std::string_view message) {
 void http_session::send(reply&& answer) {
   if (auto* takeover = std::get_if<connection_takeover>(&answer)) return hand_over(std::move(*takeover));
   http_response& response = std::get<http_response>(answer);
+  if (request_counted_) {
+    metrics::counters().request_latency.observe(std::chrono::steady_clock::now() - request_read_at_);
+  }
   if (lifecycle_.draining()) keep_alive_ = false;
   response.keep_alive(keep_alive_);
   response_.emplace(std::move(response));
@@ -129,6 +133,7 @@ void http_session::hand_over(connection_takeover&& takeover) {
   }
   // From here the stream belongs to the new owner; this session ends when the call returns.
   stream_.expires_never();
+  counted_connection_.reset();
   takeover(std::move(stream_), std::move(buffer_));
 }
 

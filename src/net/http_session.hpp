@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "net/http_handler.hpp"
+#include "metrics/metrics.hpp"
 #include "net/server_lifecycle.hpp"
 
 namespace livechat::net {
@@ -52,6 +53,8 @@ class http_session : public std::enable_shared_from_this<http_session> {
   std::optional<http_response> response_;
   bool keep_alive_ = false;
   bool request_counted_ = false;
+  std::chrono::steady_clock::time_point request_read_at_;
+  std::optional<metrics::gauge_hold> counted_connection_{metrics::counters().http_connections};
   std::size_t lingered_bytes_ = 0;
   http_handler& handler_;
   const http_limits& limits_;

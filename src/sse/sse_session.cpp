@@ -50,6 +50,7 @@ sse_session::sse_session(boost::beast::tcp_stream&& stream, fanout::delivery_ser
                          stream_options options)
     : socket_(stream.release_socket()),
       services_(services),
+      counted_(services),
       options_(std::move(options)),
       queue_(services.output_limit_bytes),
       keep_alive_timer_(socket_.get_executor()) {}
@@ -73,6 +74,7 @@ void sse_session::start(std::size_t thread_index) {
   head += stream_preamble();
   (void)queue_.push_owned(std::move(head));
 
+  services_.thread_fanouts[thread_index]->track(*this);
   subscription_ = std::make_shared<room_stream>(*this, services_, options_.room_id,
                                                 options_.after_id);
   subscription_->start(thread_index, socket_.get_executor());
@@ -84,6 +86,16 @@ void sse_session::start(std::size_t thread_index) {
 void sse_session::flush_deliveries() {
   if (closed_ || queue_.writing() || !queue_.has_queued()) return;
   do_write();
+}
+
+void sse_session::shut_down() {
+  // The stream ends cleanly once what is queued is written: the client reconnects elsewhere
+  // (or later) with Last-Event-ID.
+  if (closed_) return;
+  if (subscription_) subscription_->stop();
+  ending_ = true;
+  if (queue_.idle()) return end_after_writes();
+  flush_deliveries();
 }
 
 void sse_session::do_write() {

@@ -17,6 +17,7 @@
 #include "fanout/delivery_services.hpp"
 #include "fanout/output_queue.hpp"
 #include "fanout/room_subscription.hpp"
+#include "metrics/metrics.hpp"
 
 namespace livechat::sse {
 
@@ -38,6 +39,7 @@ class sse_session : public fanout::delivery_sink,
   void start(std::size_t thread_index);
 
   void flush_deliveries() override;
+  void shut_down() override;
 
  private:
   class room_stream;
@@ -52,6 +54,8 @@ class sse_session : public fanout::delivery_sink,
 
   boost::asio::ip::tcp::socket socket_;
   fanout::delivery_services& services_;
+  fanout::open_stream_count counted_;
+  metrics::gauge_hold counted_connection_{metrics::counters().sse_connections};
   stream_options options_;
   fanout::output_queue queue_;
   std::shared_ptr<room_stream> subscription_;

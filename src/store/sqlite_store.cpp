@@ -326,6 +326,30 @@ std::vector<model::message> sqlite_store::messages_before(std::string_view room_
 
 // --- operations ----------------------------------------------------------------------------
 
+// --- live-stream sessions ------------------------------------------------------------------
+
+bool sqlite_store::end_session(std::string_view session_id, model::timestamp ended_at) {
+  return write([&](connection& database) {
+    database
+        .prepare(
+            "INSERT INTO ended_sessions (session_id, ended_at) VALUES (?1, ?2) "
+            "ON CONFLICT (session_id) DO NOTHING")
+        .bind_all(session_id, model::to_epoch_ms(ended_at))
+        .run();
+    return database.changes() == 1;
+  });
+}
+
+bool sqlite_store::is_session_ended(std::string_view session_id) {
+  return read([&](connection& database) {
+    return database.prepare("SELECT 1 FROM ended_sessions WHERE session_id = ?1")
+        .bind_all(session_id)
+        .step();
+  });
+}
+
+// --- operations ----------------------------------------------------------------------------
+
 bool sqlite_store::healthy() {
   try {
     return read([](connection& database) {

@@ -45,6 +45,9 @@ class sqlite_store final : public store {
   std::vector<model::message> messages_before(std::string_view room_id, std::int64_t before_id,
                                               std::int64_t limit) override;
 
+  bool end_session(std::string_view session_id, model::timestamp ended_at) override;
+  bool is_session_ended(std::string_view session_id) override;
+
   bool healthy() override;
 
  private:

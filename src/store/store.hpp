@@ -111,6 +111,13 @@ class store {
                                                       std::int64_t before_id,
                                                       std::int64_t limit) = 0;
 
+  // --- live-stream sessions ----------------------------------------------------------------
+
+  /// Records that a session ended; false when it had already (the first end stays).
+  virtual bool end_session(std::string_view session_id, model::timestamp ended_at) = 0;
+
+  virtual bool is_session_ended(std::string_view session_id) = 0;
+
   // --- operations --------------------------------------------------------------------------
 
   /// True when the database answers a trivial query (readiness).

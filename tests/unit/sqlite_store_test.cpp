@@ -128,6 +128,21 @@ TEST_F(SqliteStoreTest, DuplicateUserIsRefusedAndKeepsTheFirst) {
 
 TEST_F(SqliteStoreTest, UnknownUserIsNotFound) { EXPECT_FALSE(store_->find_user("nobody")); }
 
+// --- live-stream sessions ------------------------------------------------------------------
+
+TEST_F(SqliteStoreTest, SessionEndsOnceAndStaysEndedAcrossReopening) {
+  const std::string session = "0e8b6f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b";
+  EXPECT_FALSE(store_->is_session_ended(session));
+  EXPECT_TRUE(store_->end_session(session, model::from_epoch_ms(1000)));
+  EXPECT_FALSE(store_->end_session(session, model::from_epoch_ms(2000)));
+  EXPECT_TRUE(store_->is_session_ended(session));
+  EXPECT_FALSE(store_->is_session_ended("0e8b6f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5c"));
+
+  store_.reset();
+  store_ = std::make_unique<sqlite_store>(database_.path());
+  EXPECT_TRUE(store_->is_session_ended(session));
+}
+
 // --- refresh tokens ------------------------------------------------------------------------
 
 TEST_F(SqliteStoreTest, RefreshTokenIsSpentOnce) {

@@ -72,8 +72,18 @@ CREATE TABLE messages (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<migration, 1> all_migrations{{
+// Live-stream sessions exist implicitly (from their first message or listener); only their end
+// must outlive the process, so that a publish after it is refused after a restart too.
+constexpr const char* version_2 = R"sql(
+CREATE TABLE ended_sessions (
+  session_id  TEXT PRIMARY KEY,
+  ended_at    INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<migration, 2> all_migrations{{
     {"users, refresh tokens, rooms, memberships, messages", version_1},
+    {"ended live-stream sessions", version_2},
 }};
 
 std::int64_t read_version(connection& database) {

@@ -1,0 +1,87 @@
+#pragma once
+// One STOMP 1.2 (1.1, 1.0) connection over WebSocket (SPEC.md section 5.1): CONNECT with a
+// token or anonymous, SUBSCRIBE with `x-since-id` replay, UNSUBSCRIBE, SEND with RECEIPT once
+// the message is kept, heart-beats both ways, DISCONNECT, and ERROR-then-close for anything
+// wrong.
+//
+// Frames are handled one at a time, in order: while one waits for a worker (a membership
+// check, a publish), reading pauses, so a client cannot queue work without bound.
+
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "auth/user_service.hpp"
+#include "fanout/delivery_services.hpp"
+#include "metrics/metrics.hpp"
+#include "net/websocket_connection.hpp"
+#include "rooms/message_service.hpp"
+#include "stomp/frame.hpp"
+#include "stomp/heart_beat.hpp"
+#include "stomp/protocol_version.hpp"
+
+namespace livechat::stomp {
+
+/// What every STOMP connection of a server shares.
+struct stomp_services {
+  const auth::user_service& users;
+  rooms::message_service& messages;
+  fanout::delivery_services& delivery;
+  std::size_t max_frame_bytes = 64 * 1024;  // the WebSocket message limit
+  heart_beat_offer server_heart_beat{std::chrono::milliseconds(1000),
+                                     std::chrono::milliseconds(1000)};
+};
+
+class stomp_session final : public net::websocket_connection {
+ public:
+  stomp_session(boost::asio::ip::tcp::socket&& socket, stomp_services& services,
+                std::size_t thread_index);
+  ~stomp_session() override;
+
+  /// Ends the connection for a server shutdown: ERROR "server shutting down", then close.
+  void shut_down() override;
+
+ private:
+  class subscription;
+
+  void on_message(std::string&& payload) override;
+  void on_closing() override;
+
+  void handle_next_frames();
+  void handle(frame&& received);
+  void handle_connect(const frame& received);
+  void handle_subscribe(const frame& received);
+  void handle_unsubscribe(const frame& received);
+  void handle_send(frame&& received);
+  void acknowledge(const frame& received);
+
+  /// Runs `work` on a worker; its result (an error or nothing) comes back to this thread,
+  /// where `then` runs unless the connection closed meanwhile. Reading pauses until then.
+  void on_worker(std::function<void()> work, std::function<void()> then);
+
+  void send_frame(std::string_view encoded);
+  void fail(std::string_view message, const frame* cause = nullptr);
+  void arm_heart_beat();
+  void on_heart_beat_timer();
+  std::shared_ptr<stomp_session> self();
+
+  stomp_services& services_;
+  fanout::open_stream_count counted_;
+  metrics::gauge_hold counted_connection_{metrics::counters().stomp_connections};
+  const std::size_t thread_index_;
+  bool connected_ = false;
+  protocol_version version_ = protocol_version::v1_2;
+  std::string user_id_;  // empty for an anonymous connection
+  heart_beat_intervals heart_beat_;
+  boost::asio::steady_timer heart_beat_timer_;
+  std::deque<frame> pending_frames_;
+  bool waiting_for_worker_ = false;
+  std::vector<std::shared_ptr<subscription>> subscriptions_;
+};
+
+}  // namespace livechat::stomp
