@@ -89,7 +89,8 @@ test('messages acknowledged right before kill -9 are all kept, and ids go on aft
     const history = await fullHistory(server.url, alice.accessToken, roomId);
     lastId = assertKept(history, allAcked, `after kill -9 #${round}`);
     assert.ok(lastId >= Math.max(...ids), `history ends at ${lastId}, before acknowledged ${Math.max(...ids)}`);
-    t.diagnostic(`round ${round}: ${acked.length} acknowledged, up to id ${Math.max(...ids)}; history ends at ${lastId}`);
+    t.diagnostic(`round ${round}: ${acked.length} acknowledged, up to id ${Math.max(...ids)}; ` +
+                 `history ends at ${lastId}`);
   }
 
   // Ids go on from the last kept one, and a reader can resume from before the restart.

@@ -87,7 +87,8 @@ test('a reader that stops reading is disconnected, memory stays bounded, the oth
       while (next < stopAt && performance.now() - started < DROP_LIMIT_MS) {
         next += 1;
         const n = next;
-        const res = await postMessage(server.url, alice.accessToken, roomId, `${String(n).padStart(10, '0')} ${filler}`);
+        const contents = `${String(n).padStart(10, '0')} ${filler}`;
+        const res = await postMessage(server.url, alice.accessToken, roomId, contents);
         if (res.status !== 201) throw new Error(`POST ${n}: ${res.status} ${res.text}`);
         published += 1;
       }
@@ -138,7 +139,7 @@ test('a reader that stops reading is disconnected, memory stays bounded, the oth
   try {
     const extra = await postMessage(server.url, alice.accessToken, roomId, 'after the resume');
     assert.equal(extra.status, 201, extra.text);
-    await resumed.waitForId(extra.json.id, 10_000);
+    await resumed.waitForId(extra.json.id, 10_000, `the stream resumed after id ${lastSeen}: message`);
     await sleep(100);
     assertIds(resumed.ids, lastSeen + 1, extra.json.id, 'after resuming');
     assertSseBatches(resumed.batches, roomId);
@@ -168,7 +169,7 @@ for (const how of ['Last-Event-ID', '?sinceId=']) {
       ? await openSse(server.url, `/chatrooms/${chatRoomId}/events`, { token: alice.accessToken, lastEventId: 1 })
       : await openSse(server.url, `/chatrooms/${chatRoomId}/events?sinceId=1`, { token: alice.accessToken });
     try {
-      await client.waitForId(count, 10_000);
+      await client.waitForId(count, 10_000, 'the stream resumed after id 1: message');
       const live = await postMessage(server.url, alice.accessToken, chatRoomId, 'live again');
       await client.waitForId(live.json.id, 5000);
       assertIds(client.ids, 2, count + 1, 'replayed, then live');

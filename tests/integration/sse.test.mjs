@@ -218,7 +218,8 @@ describe('delivery', () => {
       assertSseBatches(client.batches, room.chatRoomId);
       latencies.sort((a, b) => a - b);
       const median = latencies[10];
-      assert.ok(median < 100, `median delay after the 201: ${median.toFixed(1)} ms (all: ${latencies.map(Math.round)})`);
+      assert.ok(median < 100,
+                `median delay after the 201: ${median.toFixed(1)} ms (all: ${latencies.map(Math.round)})`);
     } finally {
       client.close();
     }
@@ -447,7 +448,8 @@ describe('sending', () => {
     }
     for (const contents of ['a'.repeat(10), '\u00e9'.repeat(10), '\u{1F600}'.repeat(10)]) {
       const res = await postMessage(instant.url, owner.accessToken, chatRoomId, contents);
-      assert.equal(res.status, 201, `${[...contents].length} characters, ${Buffer.byteLength(contents)} bytes: ${res.text}`);
+      assert.equal(res.status, 201,
+                   `${[...contents].length} characters, ${Buffer.byteLength(contents)} bytes: ${res.text}`);
       assert.equal(res.json.contents, contents);
     }
     const history = await fullHistory(instant.url, owner.accessToken, chatRoomId);

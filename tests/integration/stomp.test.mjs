@@ -59,8 +59,11 @@ const bearer = (user) => ({ Authorization: `Bearer ${user.accessToken}` });
 /** Asserts an ERROR frame (stompjs or raw) with a non-empty `message` header. */
 function assertErrorFrame(frame, receipt) {
   assert.equal(frame.command, 'ERROR', `expected ERROR, got ${frame.command}`);
-  assert.ok((frame.headers.message ?? '').length > 0, `ERROR without a message header: ${JSON.stringify(frame.headers)}`);
-  if (receipt !== undefined) assert.equal(frame.headers['receipt-id'], receipt, 'receipt-id of the ERROR');
+  const headers = JSON.stringify(frame.headers);
+  assert.ok((frame.headers.message ?? '').length > 0, `ERROR without a message header: ${headers}`);
+  if (receipt !== undefined) {
+    assert.equal(frame.headers['receipt-id'], receipt, `receipt-id of the ERROR: ${headers}`);
+  }
 }
 
 /** Asserts that `promise` rejects with an ERROR frame, that the socket closes, and returns the frame. */
@@ -81,7 +84,7 @@ async function expectRawError(raw, { receipt, afterIndex = 0 } = {}) {
 }
 
 describe('CONNECT', () => {
-  test('a signed-in user: CONNECTED with version 1.2, heart-beat, server, user-name; subprotocol v12.stomp', async () => {
+  test('a signed-in user: CONNECTED with version, heart-beat, server, user-name; v12.stomp', async () => {
     const session = await connectStomp(main.url, { token: alice.accessToken });
     try {
       const { headers } = session.connected;
@@ -198,13 +201,14 @@ describe('MESSAGE frames', () => {
     const { raw } = await rawConnected(main, bearer(bob));
     try {
       await raw.send('SUBSCRIBE', { id: 's1', destination: chat(roomId), receipt: 'sub-1' });
-      await raw.waitForFrame((f) => f.command === 'RECEIPT' && f.headers['receipt-id'] === 'sub-1', 3000, 'RECEIPT sub-1');
+      await raw.waitForReceipt('sub-1', 3000);
       await Promise.all(range(1, 30).map((n) => sendMessage(main.url, alice.accessToken, roomId, `each ${n}`)));
-      await raw.waitFor((r) => r.frames.filter((f) => f.command === 'MESSAGE').length >= 30, 5000, '30 MESSAGE frames');
+      const messageFrames = (r) => r.frames.filter((f) => f.command === 'MESSAGE');
+      await raw.waitFor((r) => messageFrames(r).length >= 30, 5000, '30 MESSAGE frames');
       const withFrames = raw.messages.filter((m) => m.frameCount > 0);
       assert.ok(withFrames.every((m) => m.frameCount === 1),
                 `frames per WebSocket message: ${withFrames.map((m) => m.frameCount)}`);
-      const ids = raw.frames.filter((f) => f.command === 'MESSAGE').map((f) => JSON.parse(f.body).id);
+      const ids = messageFrames(raw).map((f) => JSON.parse(f.body).id);
       assertIds(ids, 1, 30);
     } finally {
       raw.close();
@@ -304,19 +308,19 @@ describe('delivery', () => {
     const { raw } = await rawConnected(main, bearer(bob));
     try {
       await raw.send('SUBSCRIBE', { id: 's1', destination: chat(roomId), ack: 'auto', receipt: 'r-sub' });
-      await raw.waitForFrame((f) => f.command === 'RECEIPT' && f.headers['receipt-id'] === 'r-sub', 3000, 'RECEIPT r-sub');
+      await raw.waitForReceipt('r-sub', 3000);
       await sendMessage(main.url, alice.accessToken, roomId, 'one');
       const message = await raw.waitForFrame((f) => f.command === 'MESSAGE', 3000, 'MESSAGE');
       await raw.send('ACK', { id: message.headers.ack ?? message.headers['message-id'] });
       await raw.send('NACK', { id: message.headers.ack ?? message.headers['message-id'] });
       await raw.send('UNSUBSCRIBE', { id: 's1', receipt: 'r-unsub' });
-      await raw.waitForFrame((f) => f.command === 'RECEIPT' && f.headers['receipt-id'] === 'r-unsub', 3000, 'RECEIPT r-unsub');
+      await raw.waitForReceipt('r-unsub', 3000);
       await sendMessage(main.url, alice.accessToken, roomId, 'two');
       await sleep(300);
       assert.equal(raw.frames.filter((f) => f.command === 'MESSAGE').length, 1, 'nothing after UNSUBSCRIBE');
       assert.equal(raw.frames.filter((f) => f.command === 'ERROR').length, 0, raw.describe());
       await raw.send('DISCONNECT', { receipt: 'r-bye' });
-      await raw.waitForFrame((f) => f.command === 'RECEIPT' && f.headers['receipt-id'] === 'r-bye', 3000, 'RECEIPT r-bye');
+      await raw.waitForReceipt('r-bye', 3000);
     } finally {
       raw.close();
     }
@@ -394,7 +398,7 @@ describe('errors', () => {
   for (const [why, text] of [
     ['an unknown command', 'HELLO\nreceipt:r-1\n\n\0'],
     ['SEND without a destination', 'SEND\nreceipt:r-1\n\n{"contents":"x"}\0'],
-    ['SUBSCRIBE without an id', 'SUBSCRIBE\ndestination:/chat/00000000-0000-4000-8000-000000000000\nreceipt:r-1\n\n\0'],
+    ['SUBSCRIBE without an id', `SUBSCRIBE\ndestination:/chat/${crypto.randomUUID()}\nreceipt:r-1\n\n\0`],
     ['a header line without a colon', 'SEND\ndestination\nreceipt:r-1\n\n{"contents":"x"}\0'],
     ['bytes that are no frame', '\u0001\u0002 definitely not STOMP \u00ff\0'],
   ]) {
@@ -409,6 +413,37 @@ describe('errors', () => {
     });
   }
 
+  test('an ERROR for a SEND carries its receipt-id, whatever the cause', async () => {
+    const roomId = await sharedRoom('receipt ids');
+    const closedRoom = await sharedRoom('receipt ids closed');
+    assert.equal((await exitRoom(main.url, alice.accessToken, closedRoom)).status, 200);
+    const rateUser = await newUser(limited.url, 'rid');
+    const { chatRoomId: limitedRoom } = await createRoom(limited.url, rateUser.accessToken, 'receipt ids');
+    const causes = [
+      ['not a member', main, carol, queue(roomId), { contents: 'x' }],
+      ['no such room', main, bob, queue(crypto.randomUUID()), { contents: 'x' }],
+      ['unknown destination', main, bob, '/queue/elsewhere', { contents: 'x' }],
+      ['empty contents', main, bob, queue(roomId), { contents: '' }],
+      ['not JSON', main, bob, queue(roomId), 'not json'],
+      ['over MAX_MESSAGE_LENGTH', main, bob, queue(roomId), { contents: 'a'.repeat(2001) }],
+      ['room closed', main, bob, queue(closedRoom), { contents: 'x' }],
+      ['rate limited', limited, rateUser, queue(limitedRoom), { contents: 'x' }],
+    ];
+    const wrong = [];
+    for (const [cause, server, user, destination, body] of causes) {
+      const session = await connectStomp(server.url, { token: user.accessToken });
+      if (cause === 'rate limited') {
+        for (const n of [1, 2, 3]) await session.publishWithReceipt(destination, { contents: `burst ${n}` });
+      }
+      const error = await session.publishWithReceipt(destination, body).then(() => null, (e) => e);
+      const headers = error?.frame?.headers;
+      if (!headers) wrong.push(`${cause}: no ERROR (${error?.message ?? 'RECEIPT'})`);
+      else if (headers['receipt-id'] !== error.receipt) wrong.push(`${cause}: ${JSON.stringify(headers)}`);
+      await session.close();
+    }
+    assert.deepEqual(wrong, [], `ERROR frames without the receipt-id of the SEND:\n${wrong.join('\n')}`);
+  });
+
   test('a frame before CONNECT: ERROR, then close', async () => {
     const raw = await RawStomp.open(main.url, ['v12.stomp']);
     try {
@@ -421,9 +456,10 @@ describe('errors', () => {
 
   test('a body that is not {"contents"} JSON, or empty contents: ERROR', async () => {
     const roomId = await sharedRoom('bad bodies');
-    for (const body of ['not json', '{"contents":', '{}', '{"contents":42}', '{"contents":""}', '{"contents":"  "}']) {
+    const bodies = ['not json', '{"contents":', '{}', '{"contents":42}', '{"contents":""}', '{"contents":"  "}'];
+    for (const body of bodies) {
       const session = await connectStomp(main.url, { token: bob.accessToken });
-      await expectStompError(session.publishWithReceipt(queue(roomId), body), session, { receipt: true });
+      await expectStompError(session.publishWithReceipt(queue(roomId), body), session);
     }
     assert.deepEqual(await fullHistory(main.url, alice.accessToken, roomId), []);
   });
@@ -433,8 +469,7 @@ describe('errors', () => {
     const session = await connectStomp(main.url, { token: bob.accessToken });
     await session.publishWithReceipt(queue(roomId), { contents: '\u00e9'.repeat(2000) });
     await session.publishWithReceipt(queue(roomId), { contents: '\u{1F600}'.repeat(2000) });
-    await expectStompError(session.publishWithReceipt(queue(roomId), { contents: 'a'.repeat(2001) }), session,
-                           { receipt: true });
+    await expectStompError(session.publishWithReceipt(queue(roomId), { contents: 'a'.repeat(2001) }), session);
     const history = await fullHistory(main.url, alice.accessToken, roomId);
     assert.deepEqual(history.map((m) => m.contents), ['\u00e9'.repeat(2000), '\u{1F600}'.repeat(2000)]);
   });
@@ -444,8 +479,7 @@ describe('errors', () => {
     const { chatRoomId: roomId } = await createRoom(limited.url, user.accessToken, 'limited');
     const session = await connectStomp(limited.url, { token: user.accessToken });
     for (const n of [1, 2, 3]) await session.publishWithReceipt(queue(roomId), { contents: `burst ${n}` });
-    await expectStompError(session.publishWithReceipt(queue(roomId), { contents: 'one too many' }), session,
-                           { receipt: true });
+    await expectStompError(session.publishWithReceipt(queue(roomId), { contents: 'one too many' }), session);
     await sleep(1100);  // RATE_LIMIT_PER_S=1: one more after a second
     const again = await connectStomp(limited.url, { token: user.accessToken });
     try {
@@ -485,8 +519,7 @@ describe('closed rooms', () => {
     const roomId = await sharedRoom('closed send');
     assert.equal((await exitRoom(main.url, alice.accessToken, roomId)).status, 200);
     const session = await connectStomp(main.url, { token: bob.accessToken });
-    await expectStompError(session.publishWithReceipt(queue(roomId), { contents: 'anyone?' }), session,
-                           { receipt: true });
+    await expectStompError(session.publishWithReceipt(queue(roomId), { contents: 'anyone?' }), session);
   });
 });
 
@@ -525,7 +558,9 @@ describe('heart-beats', () => {
 
   test('stompjs with 1 s heart-beats both ways stays connected over 5 s', async () => {
     const roomId = await sharedRoom('beats');
-    const session = await connectStomp(main.url, { token: bob.accessToken, heartbeat: { incoming: 1000, outgoing: 1000 } });
+    const session = await connectStomp(main.url, {
+      token: bob.accessToken, heartbeat: { incoming: 1000, outgoing: 1000 },
+    });
     try {
       const subscription = session.subscribe(chat(roomId));
       await sleep(5200);

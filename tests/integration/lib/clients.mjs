@@ -139,8 +139,8 @@ export class SseClient extends Collector {
   get closedEvent() { return this.events.find((e) => e.type === 'closed'); }
 
   /** Waits until a message with id >= `id` has arrived. */
-  waitForId(id, timeoutMs = DEFAULT_WAIT_MS) {
-    return this.waitFor((c) => c.ids.some((x) => x >= id), timeoutMs, `message id ${id}`);
+  waitForId(id, timeoutMs = DEFAULT_WAIT_MS, label = 'message') {
+    return this.waitFor((c) => c.ids.some((x) => x >= id), timeoutMs, `${label} id ${id}`);
   }
 
   /** Waits until `count` messages have arrived. */
@@ -304,6 +304,11 @@ export function parseSseEvents(text) {
 // ---------------------------------------------------------------------------------------------
 // STOMP with @stomp/stompjs
 
+/** A `ws` WebSocket offering `protocols` (none at all when undefined). */
+function openWebSocket(address, protocols) {
+  return protocols === undefined ? new WebSocket(address) : new WebSocket(address, protocols);
+}
+
 /** Error raised for a STOMP ERROR frame; `frame` is the stompjs frame. */
 export class StompErrorFrame extends Error {
   constructor(frame) {
@@ -432,7 +437,10 @@ export class StompSubscription extends Collector {
       const value = predicate(s);
       if (value) return value;
       if (session.errors.length) throw new StompErrorFrame(session.errors[0]);
-      if (!session.isOpen) throw new Error(`connection closed (code ${session.closeEvent.code}) while waiting for ${what}; ${s.describe()}`);
+      if (!session.isOpen) {
+        throw new Error(`connection closed (code ${session.closeEvent.code}) while waiting for ${what}; ` +
+                        s.describe());
+      }
       return null;
     }, timeoutMs, what).finally(() => session.waiters.delete(forward));
   }
@@ -458,7 +466,7 @@ export function connectStomp(url, {
   let session;
   const client = new Client({
     webSocketFactory: () => {
-      const ws = protocols === undefined ? new WebSocket(wsUrl(url, path)) : new WebSocket(wsUrl(url, path), protocols);
+      const ws = openWebSocket(wsUrl(url, path), protocols);
       ws.on('error', () => {});  // reported through onWebSocketClose
       session.webSocket = ws;
       return ws;
@@ -522,10 +530,14 @@ export function parseStompFrames(text) {
     const headLines = rest.slice(0, blank.index).split(/\r?\n/);
     const command = headLines[0];
     const headers = {};
+    // STOMP 1.2 escapes \r \n : and \ in headers of every frame but CONNECT and CONNECTED.
+    const unescape = command === 'CONNECTED' || command === 'CONNECT'
+      ? (value) => value
+      : (value) => value.replace(/\\([rnc\\])/g, (_, c) => ({ r: '\r', n: '\n', c: ':', '\\': '\\' })[c]);
     for (const line of headLines.slice(1)) {
       const colon = line.indexOf(':');
-      const name = colon < 0 ? line : line.slice(0, colon);
-      if (!(name in headers)) headers[name] = colon < 0 ? '' : line.slice(colon + 1);
+      const name = unescape(colon < 0 ? line : line.slice(0, colon));
+      if (!(name in headers)) headers[name] = colon < 0 ? '' : unescape(line.slice(colon + 1));
     }
     const bodyStart = blank.index + blank[0].length;
     let bodyEnd;
@@ -552,7 +564,7 @@ export function parseStompFrames(text) {
 export class RawStomp extends Collector {
   /** Opens /ws offering `protocols` (none when undefined) and resolves once the socket is open. */
   static open(url, protocols, { path = '/ws', timeoutMs = DEFAULT_WAIT_MS } = {}) {
-    const ws = protocols === undefined ? new WebSocket(wsUrl(url, path)) : new WebSocket(wsUrl(url, path), protocols);
+    const ws = openWebSocket(wsUrl(url, path), protocols);
     const raw = new RawStomp(ws);
     return raw.waitFor((r) => {
       if (r.opened) return r;
@@ -614,13 +626,21 @@ export class RawStomp extends Collector {
     await this.send(command, { 'accept-version': '1.2,1.1,1.0', host: '127.0.0.1', ...headers });
     const frame = await this.waitForFrame((f) => f.command === 'CONNECTED' || f.command === 'ERROR',
                                           timeoutMs, 'CONNECTED');
-    if (frame.command !== 'CONNECTED') throw new Error(`CONNECT answered by ${frame.command}: ${JSON.stringify(frame.headers)}`);
+    if (frame.command !== 'CONNECTED') {
+      throw new Error(`CONNECT answered by ${frame.command}: ${JSON.stringify(frame.headers)}`);
+    }
     return frame;
   }
 
   /** Waits for a frame matching `predicate` (after the first `afterIndex` frames). */
   waitForFrame(predicate, timeoutMs = DEFAULT_WAIT_MS, what = 'a frame', afterIndex = 0) {
     return this.waitFor((r) => r.frames.slice(afterIndex).find(predicate), timeoutMs, what);
+  }
+
+  /** Waits for the RECEIPT whose receipt-id is `receipt`. */
+  waitForReceipt(receipt, timeoutMs = DEFAULT_WAIT_MS) {
+    return this.waitForFrame((f) => f.command === 'RECEIPT' && f.headers['receipt-id'] === receipt,
+                             timeoutMs, `RECEIPT ${receipt}`);
   }
 
   /** Resolves to true once the server closed the socket, false after timeoutMs. */
