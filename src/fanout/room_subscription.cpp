@@ -16,6 +16,11 @@ namespace {
 constexpr std::int64_t replay_page_size = 500;
 // Live batches held while a replay runs; past this the replay is hopelessly behind.
 constexpr std::size_t max_held_batches = 4096;
+// A replay is queued a chunk at a time while the connection's queue is under a quarter of its
+// limit, so catching up on more than the limit never counts as falling behind. (32 of the
+// largest messages, ~8 KiB each, still leave the queue well under its limit.)
+constexpr std::size_t replay_chunk_messages = 32;
+constexpr std::size_t replay_queue_share = 4;
 
 }  // namespace
 
@@ -45,8 +50,48 @@ void room_subscription::start(std::size_t thread_index, boost::asio::any_io_exec
   const bool memory_has_all_after =
       (snapshot_.oldest_held_id > 0 && snapshot_.oldest_held_id <= *after_id_ + 1) ||
       (snapshot_.last_id > 0 && snapshot_.last_id <= *after_id_);
-  if (memory_has_all_after) return finish_replay();
+  if (memory_has_all_after) return replay_from_memory();
   fetch_history(*after_id_);
+}
+
+void room_subscription::replay_from_memory() {
+  memory_replayed_ = true;
+  replay_ = std::move(snapshot_.recent);
+  snapshot_.recent = {};
+  replay_position_ = 0;
+  pump_replay();
+}
+
+void room_subscription::pump_replay() {
+  const std::size_t threshold = services_.output_limit_bytes / replay_queue_share;
+  while (replay_position_ < replay_.size()) {
+    if (queued_bytes() >= threshold) {
+      // on_output_drained() picks up from here once the connection has written some.
+      waiting_for_drain_ = true;
+      sink().flush_deliveries();
+      return;
+    }
+    const std::size_t count = std::min(replay_chunk_messages, replay_.size() - replay_position_);
+    if (!send_replay(std::span(replay_).subspan(replay_position_, count))) return;
+    replay_position_ += count;
+  }
+  sink().flush_deliveries();
+  replay_ = {};
+  replay_position_ = 0;
+  if (more_in_store_) {
+    more_in_store_ = false;
+    return fetch_history(cursor_.last_seen());
+  }
+  // The store's pages are done; what memory held at subscription time may go further.
+  if (!memory_replayed_) return replay_from_memory();
+  finish_replay();
+}
+
+void room_subscription::on_output_drained() {
+  if (stopped_ || !waiting_for_drain_) return;
+  if (queued_bytes() >= services_.output_limit_bytes / replay_queue_share) return;
+  waiting_for_drain_ = false;
+  pump_replay();
 }
 
 void room_subscription::stop() {
@@ -80,17 +125,13 @@ void room_subscription::fetch_history(std::int64_t after_id) {
 }
 
 void room_subscription::on_history(std::vector<model::message> page) {
-  if (!send_replay(page)) return;
-  sink().flush_deliveries();
-  if (static_cast<std::int64_t>(page.size()) == replay_page_size) {
-    return fetch_history(cursor_.last_seen());
-  }
-  finish_replay();
+  more_in_store_ = static_cast<std::int64_t>(page.size()) == replay_page_size;
+  replay_ = std::move(page);
+  replay_position_ = 0;
+  pump_replay();
 }
 
 void room_subscription::finish_replay() {
-  if (!send_replay(snapshot_.recent)) return;
-  snapshot_.recent = {};
   replaying_ = false;
   if (snapshot_.closed) {
     closed_ = true;
@@ -106,6 +147,7 @@ void room_subscription::finish_replay() {
 }
 
 bool room_subscription::send_replay(std::span<const model::message> messages) {
+  if (messages.empty()) return true;
   const auto first_new = std::find_if(messages.begin(), messages.end(), [this](const auto& message) {
     return message.id > cursor_.last_seen();
   });

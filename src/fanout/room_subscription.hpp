@@ -39,6 +39,10 @@ class room_subscription : public listener,
 
   bool stopped() const { return stopped_; }
 
+  /// The connection wrote some of its queue: a replay waiting for room goes on. Call after
+  /// each completed write.
+  void on_output_drained();
+
  protected:
   /// The batch's shared bytes are exactly what the subscriber needs: queue them. False when the
   /// connection's queue is full.
@@ -49,6 +53,8 @@ class room_subscription : public listener,
   virtual bool send_closed() = 0;
   /// The connection to flush once something was queued.
   virtual delivery_sink& sink() = 0;
+  /// Bytes the connection has queued and not yet written (a replay waits while it is high).
+  virtual std::size_t queued_bytes() const = 0;
   /// The subscriber fell too far behind (queue full, or a gap memory no longer covers): the
   /// connection must end; it can resume from its last id. Called at most once; the
   /// subscription is already stopped. May be called during delivery: defer destruction.
@@ -59,6 +65,8 @@ class room_subscription : public listener,
 
   void fetch_history(std::int64_t after_id);
   void on_history(std::vector<model::message> page);
+  void replay_from_memory();
+  void pump_replay();
   void finish_replay();
   bool deliver_live(const std::shared_ptr<const batch>& delivered);
   bool send_replay(std::span<const model::message> messages);
@@ -71,6 +79,11 @@ class room_subscription : public listener,
   subscription_cursor cursor_{0};
   subscribe_snapshot snapshot_;
   std::vector<std::shared_ptr<const batch>> held_;  // live batches that came during the replay
+  std::vector<model::message> replay_;  // the page (from the store or memory) being replayed
+  std::size_t replay_position_ = 0;
+  bool more_in_store_ = false;          // the last store page was full: read another
+  bool memory_replayed_ = false;        // the hub snapshot's messages went into the replay
+  bool waiting_for_drain_ = false;
   bool replaying_ = true;
   bool registered_ = false;
   bool stopped_ = false;

@@ -90,6 +90,10 @@ void http_session::on_read(beast::error_code error, std::size_t) {
     return;
   }
 
+  if (lifecycle_.draining()) {
+    // Read after SIGTERM: refused outright, so the client knows nothing of it was done.
+    return reject(model::client_errc::unavailable, "the server is shutting down; try again");
+  }
   lifecycle_.request_started();
   request_counted_ = true;
   request_read_at_ = std::chrono::steady_clock::now();

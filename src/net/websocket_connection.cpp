@@ -135,6 +135,7 @@ void websocket_connection::on_write(const boost::system::error_code& error) {
   queue_.finish_write();
   if (closed_) return;
   if (error) return close_now();
+  if (!closing_) on_output_drained();
   if (queue_.has_queued()) return do_write();
   if (close_frame_queued_) {
     // Our close frame is out: the client needs nothing more from us.

@@ -45,6 +45,12 @@ class websocket_connection : public fanout::delivery_sink,
   /// subscriptions here.
   virtual void on_closing() = 0;
 
+  /// A write completed, so the queue has room again (a paced replay goes on).
+  virtual void on_output_drained() {}
+
+  /// Bytes queued and not yet written.
+  std::size_t queued_bytes() const { return queue_.bytes(); }
+
   /// Queues `payload` as one text frame. False when over the output limit (the caller decides;
   /// usually the connection must go).
   [[nodiscard]] bool send_text(std::string_view payload);

@@ -41,6 +41,8 @@ class sse_session::room_stream final : public fanout::room_subscription {
 
   fanout::delivery_sink& sink() override { return session_; }
 
+  std::size_t queued_bytes() const override { return session_.queue_.bytes(); }
+
   void on_too_slow() override { session_.fail_too_slow(); }
 
   sse_session& session_;
@@ -115,6 +117,7 @@ void sse_session::do_write() {
 void sse_session::on_write(const boost::system::error_code& error) {
   queue_.finish_write();
   if (error) return close();
+  if (subscription_) subscription_->on_output_drained();
   if (queue_.has_queued()) return do_write();
   if (ending_) end_after_writes();
 }

@@ -79,6 +79,8 @@ class stomp_session::subscription final : public fanout::room_subscription {
 
   fanout::delivery_sink& sink() override { return session_; }
 
+  std::size_t queued_bytes() const override { return session_.queued_bytes(); }
+
   void on_too_slow() override {
     // Deferred: this may run while the fan-out iterates over listeners.
     asio::post(session_.executor(), [session = session_.self()] { session->close_now(); });
@@ -226,6 +228,7 @@ void stomp_session::handle_subscribe(const frame& received) {
   };
   auto decided = std::make_shared<decision>();
   on_worker(
+      receipt_of(received),
       [this, room = *room_id, decided] {
         decided->kind = services_.sessions.kind_of(room);
         if (decided->kind == sessions::destination_kind::chat_room) {
@@ -282,6 +285,7 @@ void stomp_session::handle_send(frame&& received) {
 
   const auto receipt = receipt_of(received);
   on_worker(
+      receipt,
       [this, room = *room_id, text = std::string(*contents), receipt] {
         services_.messages.send(
             room, user_id_, text,
@@ -291,7 +295,8 @@ void stomp_session::handle_send(frame&& received) {
                 if (!session || session->closing()) return;
                 if (!outcome.kept) {
                   return session->fail(fmt::format("{}: {}", model::error_code(outcome.error),
-                                                   outcome.error_message));
+                                                   outcome.error_message),
+                                       receipt);
                 }
                 if (receipt) session->send_frame(encode_receipt(*receipt, session->version_));
               });
@@ -304,12 +309,14 @@ void stomp_session::acknowledge(const frame& received) {
   if (auto receipt = received.header("receipt")) send_frame(encode_receipt(*receipt, version_));
 }
 
-void stomp_session::on_worker(std::function<void()> work, std::function<void()> then) {
+void stomp_session::on_worker(std::optional<std::string> receipt, std::function<void()> work,
+                              std::function<void()> then) {
   waiting_for_worker_ = true;
   // A strong reference: with reading paused and nothing to write, this job is all that keeps
   // the session alive until the answer comes back.
   asio::post(services_.delivery.workers, [session = self(), work = std::move(work),
-                                          then = std::move(then), executor = executor()] {
+                                          then = std::move(then), receipt = std::move(receipt),
+                                          executor = executor()] {
     std::optional<std::string> failure;
     try {
       work();
@@ -319,10 +326,10 @@ void stomp_session::on_worker(std::function<void()> work, std::function<void()> 
       spdlog::error("STOMP request failed: {}", error.what());
       failure = "INTERNAL: internal error";
     }
-    asio::post(executor, [session, then, failure] {
+    asio::post(executor, [session, then, failure, receipt] {
       if (session->closing()) return;
       session->waiting_for_worker_ = false;
-      if (failure) return session->fail(*failure);
+      if (failure) return session->fail(*failure, receipt);
       then();
       session->handle_next_frames();
     });
@@ -335,9 +342,11 @@ void stomp_session::send_frame(std::string_view encoded) {
 }
 
 void stomp_session::fail(std::string_view message, const frame* cause) {
+  fail(message, cause != nullptr ? receipt_of(*cause) : std::nullopt);
+}
+
+void stomp_session::fail(std::string_view message, const std::optional<std::string>& receipt) {
   if (closing()) return;
-  std::optional<std::string> receipt;
-  if (cause != nullptr) receipt = receipt_of(*cause);
   pending_frames_.clear();
   send_frame(encode_error(message, receipt, "", version_));
   close_after_writes(net::websocket::close_code::normal, "");
@@ -370,6 +379,12 @@ void stomp_session::on_heart_beat_timer() {
   const auto send_every = heart_beat_.server_sends_every;
   if (send_every.count() > 0 && now - last_sent() >= send_every) send_frame(heart_beat());
   arm_heart_beat();
+}
+
+void stomp_session::on_output_drained() {
+  // A copy: a replay going on may give up and close, which clears the list.
+  const auto subscriptions = subscriptions_;
+  for (const auto& each : subscriptions) each->on_output_drained();
 }
 
 void stomp_session::on_closing() {

@@ -56,6 +56,7 @@ class stomp_session final : public net::websocket_connection {
 
   void on_message(std::string&& payload) override;
   void on_closing() override;
+  void on_output_drained() override;
 
   void handle_next_frames();
   void handle(frame&& received);
@@ -65,12 +66,15 @@ class stomp_session final : public net::websocket_connection {
   void handle_send(frame&& received);
   void acknowledge(const frame& received);
 
-  /// Runs `work` on a worker; its result (an error or nothing) comes back to this thread,
-  /// where `then` runs unless the connection closed meanwhile. Reading pauses until then.
-  void on_worker(std::function<void()> work, std::function<void()> then);
+  /// Runs `work` on a worker for the frame whose receipt header was `receipt`; its result (an
+  /// error, sent as ERROR with that receipt-id, or nothing) comes back to this thread, where
+  /// `then` runs unless the connection closed meanwhile. Reading pauses until then.
+  void on_worker(std::optional<std::string> receipt, std::function<void()> work,
+                 std::function<void()> then);
 
   void send_frame(std::string_view encoded);
   void fail(std::string_view message, const frame* cause = nullptr);
+  void fail(std::string_view message, const std::optional<std::string>& receipt);
   void arm_heart_beat();
   void on_heart_beat_timer();
   std::shared_ptr<stomp_session> self();

@@ -29,6 +29,8 @@ function loadUntilStopped(url, senders, roomId, round) {
       } catch {
         return;  // the server is gone
       }
+      // A request read after SIGTERM is refused with 503: not acknowledged, so not counted.
+      if (res.status === 503 && res.json?.code === 'UNAVAILABLE') return;
       if (res.status !== 201) throw new Error(`POST: ${res.status} ${res.text}`);
       acked.push(res.json);
     }

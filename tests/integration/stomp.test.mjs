@@ -379,7 +379,6 @@ describe('errors', () => {
   for (const [why, command, destination] of [
     ['SUBSCRIBE to an unknown destination', 'SUBSCRIBE', '/topic/news'],
     ['SUBSCRIBE to /chat/ with a malformed id', 'SUBSCRIBE', '/chat/not-a-uuid'],
-    ['SUBSCRIBE to a room that does not exist', 'SUBSCRIBE', `/chat/${crypto.randomUUID()}`],
     ['SEND to an unknown destination', 'SEND', '/queue/elsewhere'],
     ['SEND to a room that does not exist', 'SEND', `/queue/message/${crypto.randomUUID()}`],
   ]) {
@@ -394,6 +393,19 @@ describe('errors', () => {
       }
     });
   }
+
+  test('SUBSCRIBE to an id that is no chat room listens to a live-stream session (SPEC 6)', async () => {
+    // A session exists from its first message or listener: an unknown id is one, not an error.
+    const { raw } = await rawConnected(main, bearer(alice));
+    try {
+      await raw.send('SUBSCRIBE', { id: 's1', destination: `/chat/${crypto.randomUUID()}`, receipt: 'r-9' }, '');
+      await raw.waitForReceipt('r-9');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(raw.frames.filter((f) => f.command === 'ERROR').length, 0, raw.describe());
+    } finally {
+      raw.close();
+    }
+  });
 
   for (const [why, text] of [
     ['an unknown command', 'HELLO\nreceipt:r-1\n\n\0'],
