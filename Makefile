@@ -32,7 +32,8 @@ npm-deps: package-lock.json
 	  npm ci --no-audit --no-fund; fi
 
 # Every test: unit and integration on the Release build, then both again under ASan + UBSan
-# (clang, the same build that holds the fuzz targets), then each fuzzer for FUZZ_SECONDS.
+# with assertions on (clang, the same build that holds the fuzz targets), then each fuzzer
+# for FUZZ_SECONDS.
 test: test-deps npm-deps build unit-test integration-test sanitize-test fuzz-test
 
 unit-test:
@@ -43,6 +44,7 @@ integration-test:
 
 sanitize-build:
 	cmake -S . -B $(SANITIZE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
 	  -DCMAKE_CXX_COMPILER=clang++ -DLIVECHAT_FUZZ=ON $(CMAKE_FLAGS)
 	cmake --build $(SANITIZE_DIR) -j $(JOBS)
 

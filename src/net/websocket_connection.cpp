@@ -135,7 +135,9 @@ void websocket_connection::on_write(const boost::system::error_code& error) {
   queue_.finish_write();
   if (closed_) return;
   if (error) return close_now();
+  // This may queue more and start the next write itself (a paced replay flushes).
   if (!closing_) on_output_drained();
+  if (closed_ || queue_.writing()) return;
   if (queue_.has_queued()) return do_write();
   if (close_frame_queued_) {
     // Our close frame is out: the client needs nothing more from us.

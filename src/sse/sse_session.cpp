@@ -117,7 +117,9 @@ void sse_session::do_write() {
 void sse_session::on_write(const boost::system::error_code& error) {
   queue_.finish_write();
   if (error) return close();
+  // This may queue more and start the next write itself (a paced replay flushes).
   if (subscription_) subscription_->on_output_drained();
+  if (queue_.writing()) return;
   if (queue_.has_queued()) return do_write();
   if (ending_) end_after_writes();
 }
