@@ -18,8 +18,9 @@ namespace {
 
 // SIGTERM must end the process within 10 s (SPEC.md section 8): requests get this long to be
 // answered, then streams this long to say goodbye, leaving time to close the store.
-constexpr auto drain_timeout = std::chrono::seconds(7);
+constexpr auto drain_timeout = std::chrono::seconds(6);
 constexpr auto stream_goodbye_timeout = std::chrono::seconds(1);
+constexpr auto billing_flush_timeout = std::chrono::seconds(2);
 constexpr auto drain_poll_interval = std::chrono::milliseconds(20);
 
 // Password hashing and SQLite block: they run here, never on an I/O thread. Each hash holds
@@ -67,6 +68,16 @@ server::server(const settings& config)
   for (std::size_t index = 0; index < io_threads_.size(); ++index) {
     thread_fanouts_.push_back(std::make_unique<fanout::thread_fanout>(index));
   }
+  if (!config.tenant_base_url.empty()) {
+    // Usage: each session batch that reached a listener counts its messages once (SPEC 7).
+    hub_.observe_batches([this](std::string_view room_id, std::size_t messages) {
+      if (sessions_.is_known_session(room_id)) usage_.record(room_id, messages);
+    });
+    billing::billing_options options;
+    options.tenant_base_url = config.tenant_base_url;
+    options.interval = config.billing_interval;
+    billing_ = billing::billing_reporter::create(control_, usage_, options);
+  }
   api::add_health_routes(routes_, *store_);
   api::add_user_routes(routes_, users_);
   api::add_room_routes(routes_, rooms_, users_);
@@ -97,6 +108,7 @@ void server::run() {
     next_tick_ = std::chrono::steady_clock::now();
     schedule_tick();
   }
+  if (billing_) billing_->start();
   signals_.async_wait([this](const boost::system::error_code& error, int signal_number) {
     on_signal(error, signal_number);
   });
@@ -162,8 +174,9 @@ void server::end_streams() {
 
 void server::wait_for_streams() {
   if (delivery_.open_streams.load() == 0 || std::chrono::steady_clock::now() >= drain_deadline_) {
-    control_.stop();
-    return;
+    // Last, what was delivered is reported, so that no count is lost to the shutdown.
+    if (!billing_) return control_.stop();
+    return billing_->stop(billing_flush_timeout, [this] { control_.stop(); });
   }
   drain_timer_.expires_after(drain_poll_interval);
   drain_timer_.async_wait([this](const boost::system::error_code& error) {

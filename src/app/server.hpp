@@ -15,6 +15,8 @@
 #include "auth/api_key.hpp"
 #include "auth/token_service.hpp"
 #include "auth/user_service.hpp"
+#include "billing/billing_reporter.hpp"
+#include "billing/usage_meter.hpp"
 #include "broker/broker.hpp"
 #include "fanout/delivery_services.hpp"
 #include "fanout/room_hub.hpp"
@@ -67,6 +69,7 @@ class server {
   sessions::session_service sessions_;
   sessions::stream_limits stream_limits_;
   auth::api_key tenant_key_;
+  billing::usage_meter usage_;
   api::router routes_;
   api::cors_policy cors_;
   boost::asio::thread_pool workers_;
@@ -84,6 +87,7 @@ class server {
   std::chrono::steady_clock::time_point next_tick_;
   std::chrono::steady_clock::time_point drain_deadline_;
   std::shared_ptr<net::listener> listener_;
+  std::shared_ptr<billing::billing_reporter> billing_;  // when TENANT_BASE_URL is set
 };
 
 }  // namespace livechat::app

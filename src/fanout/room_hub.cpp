@@ -166,6 +166,7 @@ void room_hub::flush() {
   std::vector<batch_list> per_thread(thread_count_);
   for (work& item : due) {
     auto made = make_batch(std::move(item.room_id), std::move(item.messages), item.closes_room);
+    if (observer_ && !made->messages.empty()) observer_(made->room_id, made->messages.size());
     for (std::size_t thread = 0; thread < thread_count_; ++thread) {
       if (item.listeners_per_thread[thread] > 0) per_thread[thread].push_back(made);
     }

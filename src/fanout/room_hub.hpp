@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "fanout/batch.hpp"
+#include "model/string_hash.hpp"
 
 namespace livechat::fanout {
 
@@ -75,6 +76,12 @@ class room_hub {
   /// True when something waits for the next flush.
   bool has_pending() const;
 
+  /// Called from flush() for each batch built (so: delivered to at least one listener), with
+  /// its room and message count; for usage reporting. Set before the first flush.
+  void observe_batches(std::function<void(std::string_view room_id, std::size_t messages)> observer) {
+    observer_ = std::move(observer);
+  }
+
  private:
   struct room_state {
     std::deque<model::message> history;  // the newest kept messages, at most history_size_
@@ -87,10 +94,6 @@ class room_hub {
     bool dirty = false;
   };
 
-  struct string_hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
-  };
 
   room_state& room(std::string_view room_id);  // under mutex_
   // Under mutex_; true when this made the pending set non-empty (call on_pending_ after).
@@ -101,9 +104,10 @@ class room_hub {
   const std::size_t history_size_;
   const delivery_function deliver_;
   const std::function<void()> on_pending_;
+  std::function<void(std::string_view, std::size_t)> observer_;
 
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, room_state, string_hash, std::equal_to<>> rooms_;
+  std::unordered_map<std::string, room_state, model::string_hash, std::equal_to<>> rooms_;
   std::vector<std::string> dirty_rooms_;
 };
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "fanout/listener.hpp"
+#include "model/string_hash.hpp"
 #include "fanout/room_hub.hpp"
 
 namespace livechat::fanout {
@@ -51,13 +52,9 @@ class thread_fanout {
   using listener_list =
       boost::intrusive::list<listener, boost::intrusive::constant_time_size<false>>;
 
-  struct string_hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view text) const { return std::hash<std::string_view>{}(text); }
-  };
 
   const std::size_t thread_index_;
-  std::unordered_map<std::string, listener_list, string_hash, std::equal_to<>> rooms_;
+  std::unordered_map<std::string, listener_list, model::string_hash, std::equal_to<>> rooms_;
   std::vector<delivery_sink*> sinks_to_flush_;
   boost::intrusive::list<delivery_sink, boost::intrusive::base_hook<stream_hook>,
                          boost::intrusive::constant_time_size<false>>
