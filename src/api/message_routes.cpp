@@ -1,8 +1,6 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
-#include <limits>
-
 #include "api/routes.hpp"
 #include "protocol/message_json.hpp"
 
@@ -10,29 +8,15 @@ namespace livechat::api {
 
 namespace http = net::http;
 
-namespace {
-
-constexpr std::int64_t default_history_limit = 50;
-constexpr std::int64_t max_history_limit = 500;
-constexpr std::int64_t max_id = std::numeric_limits<std::int64_t>::max();
-
-std::optional<std::int64_t> optional_id(const request_context& context, std::string_view name) {
-  if (!context.query_value(name) || context.query_value(name)->empty()) return std::nullopt;
-  return context.query_integer(name, 0, 0, max_id);
-}
-
-}  // namespace
-
 void add_message_routes(router& routes, rooms::message_service& messages,
                         const auth::user_service& users) {
   routes.add(http::verb::get, "/chatrooms/{id}/messages", execution::worker,
              [&messages, &users](const request_context& context) -> route_result {
                const std::string user_id = users.authenticate(context.bearer_token());
                const std::string room_id = context.path_uuid(0);
-               const auto since_id = optional_id(context, "sinceId");
-               const auto before_id = optional_id(context, "beforeId");
-               const std::int64_t limit =
-                   context.query_integer("limit", default_history_limit, 1, max_history_limit);
+               const auto since_id = context.query_message_id("sinceId");
+               const auto before_id = context.query_message_id("beforeId");
+               const std::int64_t limit = context.history_limit();
                boost::json::array list;
                for (const auto& message :
                     messages.history(room_id, user_id, since_id, before_id, limit)) {

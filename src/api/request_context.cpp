@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <limits>
 
 #include "model/client_error.hpp"
 #include "model/ids.hpp"
@@ -27,6 +28,18 @@ std::int64_t request_context::query_integer(std::string_view name, std::int64_t 
   const auto text = query_value(name);
   if (!text || text->empty()) return fallback;
   return parse_integer(*text, name, min, max);
+}
+
+std::optional<std::int64_t> request_context::query_message_id(std::string_view name) const {
+  const auto text = query_value(name);
+  if (!text || text->empty()) return std::nullopt;
+  return parse_integer(*text, name, 0, std::numeric_limits<std::int64_t>::max());
+}
+
+std::int64_t request_context::history_limit() const {
+  constexpr std::int64_t default_history_limit = 50;
+  constexpr std::int64_t max_history_limit = 500;
+  return query_integer("limit", default_history_limit, 1, max_history_limit);
 }
 
 std::int64_t parse_integer(std::string_view text, std::string_view name, std::int64_t min,

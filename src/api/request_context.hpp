@@ -35,6 +35,13 @@ struct request_context {
   std::int64_t query_integer(std::string_view name, std::int64_t fallback, std::int64_t min,
                              std::int64_t max) const;
 
+  /// Query parameter `name` as a message id (a whole number ≥ 0); nullopt when absent or
+  /// empty. 400 BAD_REQUEST otherwise.
+  std::optional<std::int64_t> query_message_id(std::string_view name) const;
+
+  /// The `limit` of a history read: 1–500, 50 when absent (SPEC section 4). 400 otherwise.
+  std::int64_t history_limit() const;
+
   /// Path parameter `index` as a canonical UUID; 400 BAD_REQUEST when it is not one.
   std::string path_uuid(std::size_t index) const;
 

@@ -1,8 +1,6 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
-#include <limits>
-
 #include "api/routes.hpp"
 #include "protocol/message_json.hpp"
 
@@ -15,8 +13,6 @@ using model::client_error;
 namespace {
 
 constexpr std::size_t max_messages_per_publish = 1000;
-constexpr std::int64_t default_history_limit = 50;
-constexpr std::int64_t max_history_limit = 500;
 
 // Without LIVECHAT_API_KEY the tenant API does not exist (404); with it, the key is required.
 void check_tenant(const request_context& context, const auth::api_key& key) {
@@ -91,14 +87,9 @@ void add_session_routes(router& routes, sessions::session_service& sessions,
              [&sessions, &key](const request_context& context) -> route_result {
                check_tenant(context, key);
                const std::string session_id = context.path_uuid(0);
-               std::optional<std::int64_t> since_id;
-               if (const auto since = context.query_value("sinceId"); since && !since->empty()) {
-                 since_id = parse_integer(*since, "sinceId", 0, std::numeric_limits<std::int64_t>::max());
-               }
-               const auto limit =
-                   context.query_integer("limit", default_history_limit, 1, max_history_limit);
                boost::json::array list;
-               for (const auto& message : sessions.history(session_id, since_id, limit)) {
+               for (const auto& message : sessions.history(
+                        session_id, context.query_message_id("sinceId"), context.history_limit())) {
                  list.push_back(protocol::message_to_json(message));
                }
                return net::make_json_response(http::status::ok,

@@ -22,11 +22,11 @@ constexpr std::string_view stomp_subprotocols[] = {"v12.stomp", "v11.stomp", "v1
 
 // Where to resume: the Last-Event-ID header (EventSource reconnecting), else ?sinceId=.
 std::optional<std::int64_t> resume_after(const request_context& context) {
-  constexpr std::int64_t max_id = std::numeric_limits<std::int64_t>::max();
   const std::string_view last_event_id = context.request["Last-Event-ID"];
-  if (!last_event_id.empty()) return parse_integer(last_event_id, "Last-Event-ID", 0, max_id);
-  if (!context.query_value("sinceId") || context.query_value("sinceId")->empty()) return std::nullopt;
-  return context.query_integer("sinceId", 0, 0, max_id);
+  if (!last_event_id.empty()) {
+    return parse_integer(last_event_id, "Last-Event-ID", 0, std::numeric_limits<std::int64_t>::max());
+  }
+  return context.query_message_id("sinceId");
 }
 
 // Tickets live as long as the stream; std::function needs a copyable handle to them.
