@@ -17,6 +17,9 @@ namespace {
 // holds no read buffer of its own.
 constexpr std::size_t read_chunk_bytes = 64 * 1024;
 thread_local std::array<char, read_chunk_bytes> thread_read_buffer;
+// Reads per wake-up before yielding: a client that floods cannot keep its thread's other
+// connections waiting.
+constexpr int reads_per_turn = 4;
 
 }  // namespace
 
@@ -54,7 +57,7 @@ void websocket_connection::on_readable(const boost::system::error_code& error) {
   reading_ = false;
   if (closed_) return;
   if (error) return close_now();
-  for (;;) {
+  for (int turn = 0; turn < reads_per_turn; ++turn) {
     boost::system::error_code read_error;
     const std::size_t bytes = socket_.read_some(asio::buffer(thread_read_buffer), read_error);
     if (read_error == asio::error::would_block) break;
