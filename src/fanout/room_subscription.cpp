@@ -25,8 +25,11 @@ constexpr std::size_t replay_queue_share = 4;
 }  // namespace
 
 room_subscription::room_subscription(delivery_services& services, std::string room_id,
-                                     std::optional<std::int64_t> after_id)
-    : listener(std::move(room_id)), services_(services), after_id_(after_id) {}
+                                     std::optional<std::int64_t> after_id, bool known_closed)
+    : listener(std::move(room_id)),
+      services_(services),
+      after_id_(after_id),
+      known_closed_(known_closed) {}
 
 room_subscription::~room_subscription() { stop(); }
 
@@ -39,6 +42,7 @@ void room_subscription::start(std::size_t thread_index, boost::asio::any_io_exec
   snapshot_ = services_.hub.subscribe(room_id(), thread_index_,
                                       after_id_.value_or(std::numeric_limits<std::int64_t>::max()));
   registered_ = true;
+  if (known_closed_) snapshot_.closed = true;
 
   if (!after_id_) {
     // Live only. When this node has seen no message of the room yet, the first batch is taken

@@ -26,8 +26,10 @@ class room_subscription : public listener,
                           public std::enable_shared_from_this<room_subscription> {
  public:
   /// `after_id`: replay everything after it first; nullopt: only what comes from now on.
+  /// `known_closed`: the room (session) is known to have ended, though this node's memory may
+  /// not say so (after a restart): `closed` follows the replay.
   room_subscription(delivery_services& services, std::string room_id,
-                    std::optional<std::int64_t> after_id);
+                    std::optional<std::int64_t> after_id, bool known_closed = false);
   ~room_subscription() override;
 
   /// Registers with this thread's fan-out and the hub, and starts the replay. Call on the
@@ -74,6 +76,7 @@ class room_subscription : public listener,
 
   delivery_services& services_;
   const std::optional<std::int64_t> after_id_;
+  const bool known_closed_;
   std::size_t thread_index_ = 0;
   boost::asio::any_io_executor executor_;
   subscription_cursor cursor_{0};

@@ -23,8 +23,32 @@ std::size_t utf8_length(std::string_view text) {
   }));
 }
 
+namespace {
+
+// Unicode's White_Space property (PropList.txt).
+bool is_white_space(char32_t code_point) {
+  return (code_point >= 0x09 && code_point <= 0x0D) || code_point == 0x20 || code_point == 0x85 ||
+         code_point == 0xA0 || code_point == 0x1680 ||
+         (code_point >= 0x2000 && code_point <= 0x200A) || code_point == 0x2028 ||
+         code_point == 0x2029 || code_point == 0x202F || code_point == 0x205F ||
+         code_point == 0x3000;
+}
+
+}  // namespace
+
 bool has_visible_text(std::string_view text) {
-  return text.find_first_not_of(" \t\r\n") != std::string_view::npos;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    const std::size_t length = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4;
+    char32_t code_point = length == 1 ? lead : lead & (0x7F >> length);
+    for (std::size_t k = 1; k < length && i + k < text.size(); ++k) {
+      code_point = (code_point << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+    }
+    if (!is_white_space(code_point)) return true;
+    i += length;
+  }
+  return false;
 }
 
 }  // namespace livechat::model

@@ -15,7 +15,8 @@ bool is_valid_user_password(std::string_view password);
 /// The number of Unicode code points in valid UTF-8 text (what the contract calls characters).
 std::size_t utf8_length(std::string_view text);
 
-/// True when the text has something besides spaces, tabs and line breaks.
+/// True when valid UTF-8 `text` has a character outside Unicode's White_Space set (spaces,
+/// tabs, line breaks, no-break and ideographic spaces…).
 bool has_visible_text(std::string_view text);
 
 }  // namespace livechat::model

@@ -112,6 +112,10 @@ void session_service::end(const std::string& session_id) {
 std::vector<model::message> session_service::history(const std::string& session_id,
                                                      std::optional<std::int64_t> since_id,
                                                      std::int64_t limit) {
+  // The tenant's key opens sessions, never a chat room's history.
+  if (store_.find_room(session_id)) {
+    throw client_error(client_errc::forbidden, "this id is a chat room's, not a session's");
+  }
   if (since_id) return broker_.history_after(session_id, *since_id, limit);
   return broker_.history_before(session_id, std::numeric_limits<std::int64_t>::max(), limit);
 }

@@ -47,7 +47,7 @@ class session_service {
   void end(const std::string& session_id);
 
   /// Messages after `since_id` (the latest when nullopt), ascending, at most `limit`. A
-  /// session with none answers an empty list.
+  /// session with none answers an empty list; a chat room's id is FORBIDDEN.
   std::vector<model::message> history(const std::string& session_id,
                                       std::optional<std::int64_t> since_id, std::int64_t limit);
 

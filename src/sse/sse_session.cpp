@@ -16,8 +16,8 @@ namespace asio = boost::asio;
 class sse_session::room_stream final : public fanout::room_subscription {
  public:
   room_stream(sse_session& session, fanout::delivery_services& services, std::string room_id,
-              std::optional<std::int64_t> after_id)
-      : room_subscription(services, std::move(room_id), after_id), session_(session) {}
+              std::optional<std::int64_t> after_id, bool ended)
+      : room_subscription(services, std::move(room_id), after_id, ended), session_(session) {}
 
  private:
   bool send_batch(const std::shared_ptr<const fanout::batch>& whole) override {
@@ -77,15 +77,11 @@ void sse_session::start(std::size_t thread_index) {
   (void)queue_.push_owned(std::move(head));
 
   services_.thread_fanouts[thread_index]->track(*this);
-  if (options_.ended) {
-    // A listener arriving after the end learns it at once (SPEC section 6).
-    ending_ = true;
-    (void)queue_.push_owned(encode_closed_event(options_.room_id));
-  } else {
-    subscription_ = std::make_shared<room_stream>(*this, services_, options_.room_id,
-                                                  options_.after_id);
-    subscription_->start(thread_index, socket_.get_executor());
-  }
+  // For an ended session the subscription replays what the client missed (if it says what it
+  // has seen), then `closed` (SPEC sections 5 and 6).
+  subscription_ = std::make_shared<room_stream>(*this, services_, options_.room_id,
+                                                options_.after_id, options_.ended);
+  subscription_->start(thread_index, socket_.get_executor());
   flush_deliveries();
   do_watch_for_close();
   arm_keep_alive();

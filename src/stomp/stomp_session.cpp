@@ -52,8 +52,9 @@ std::string describe(const model::client_error& error) {
 class stomp_session::subscription final : public fanout::room_subscription {
  public:
   subscription(stomp_session& session, std::string id, std::string room_id,
-               std::optional<std::int64_t> after_id, std::shared_ptr<void> viewer_place)
-      : room_subscription(session.services_.delivery, std::move(room_id), after_id),
+               std::optional<std::int64_t> after_id, std::shared_ptr<void> viewer_place,
+               bool ended)
+      : room_subscription(session.services_.delivery, std::move(room_id), after_id, ended),
         session_(session),
         id_(std::move(id)),
         viewer_place_(std::move(viewer_place)) {}
@@ -245,13 +246,10 @@ void stomp_session::handle_subscribe(const frame& received) {
       [this, id = std::string(*id), room = *room_id, after_id, receipt = receipt_of(received),
        decided] {
         if (receipt) send_frame(encode_receipt(*receipt, version_));
-        if (decided->kind == sessions::destination_kind::ended_session) {
-          // A listener arriving after the end learns it at once (SPEC section 6).
-          if (!send_frames(closed_frame_for(room, id, version_))) return close_now();
-          return flush_deliveries();
-        }
-        auto added = std::make_shared<subscription>(*this, id, room, after_id,
-                                                    std::move(decided->viewer_place));
+        // An ended session: what the client missed (after x-since-id), then `closed`.
+        auto added = std::make_shared<subscription>(
+            *this, id, room, after_id, std::move(decided->viewer_place),
+            decided->kind == sessions::destination_kind::ended_session);
         subscriptions_.push_back(added);
         added->start(thread_index_, executor());
       });

@@ -76,6 +76,11 @@ TEST(ValidationTest, VisibleText) {
   EXPECT_FALSE(has_visible_text(""));
   EXPECT_FALSE(has_visible_text(" \t\r\n"));
   EXPECT_TRUE(has_visible_text(" a "));
+  // Unicode white space: ideographic space, em space, no-break space, line separator.
+  EXPECT_FALSE(has_visible_text("\xE3\x80\x80\xE2\x80\x83 \xC2\xA0\xE2\x80\xA8"));
+  EXPECT_TRUE(has_visible_text("\xE3\x80\x80\xE4\xBD\xA0\xE3\x80\x80"));  // 你 between spaces
+  EXPECT_TRUE(has_visible_text("\xF0\x9F\x98\x80"));                       // 😀
+  EXPECT_TRUE(has_visible_text("\xC3\xA9"));                                // é
 }
 
 TEST(ClientErrorTest, EveryErrorHasTheContractsStatusAndCode) {
