@@ -14,7 +14,7 @@ FUZZ_SECONDS   ?= 30
 SANITIZER_ENV  = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:quarantine_size_mb=8 \
                  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-.PHONY: sanitize-build run test build deps test-deps npm-deps unit-test integration-test sanitize-test fuzz-test clean
+.PHONY: sanitize-build run test build deps test-deps npm-deps unit-test bench-smoke integration-test sanitize-test fuzz-test clean
 
 run: deps build
 	mkdir -p data
@@ -34,13 +34,19 @@ npm-deps: package-lock.json
 	@if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
 	  npm ci --no-audit --no-fund; fi
 
-# Every test: unit and integration on the Release build, then both again under ASan + UBSan
-# with assertions on (clang, the same build that holds the fuzz targets), then each fuzzer
-# for FUZZ_SECONDS.
-test: test-deps npm-deps build unit-test integration-test sanitize-test fuzz-test
+# Every test: unit and integration on the Release build (and one short pass of the
+# micro-benchmarks, to see that they still run), then both again under ASan + UBSan with
+# assertions on (clang, the same build that holds the fuzz targets), then each fuzzer for
+# FUZZ_SECONDS.
+test: test-deps npm-deps build unit-test bench-smoke integration-test sanitize-test fuzz-test
 
 unit-test:
 	cd $(BUILD_DIR) && ctest -L unit --output-on-failure -j $(JOBS)
+
+# A smoke test, not a measurement: each benchmark runs for about 10 ms and must not fail.
+# Figures worth quoting come from --benchmark_min_time=1 (BENCHMARKS.md).
+bench-smoke:
+	./$(BUILD_DIR)/bench/micro_benchmarks --benchmark_min_time=0.01
 
 integration-test:
 	cd $(BUILD_DIR) && ctest -L integration --output-on-failure
@@ -48,7 +54,7 @@ integration-test:
 sanitize-build:
 	cmake -S . -B $(SANITIZE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
-	  -DCMAKE_CXX_COMPILER=clang++ -DLIVECHAT_FUZZ=ON $(CMAKE_FLAGS)
+	  -DCMAKE_CXX_COMPILER=clang++ -DLIVECHAT_FUZZ=ON -DLIVECHAT_BENCHMARKS=OFF $(CMAKE_FLAGS)
 	cmake --build $(SANITIZE_DIR) -j $(JOBS)
 
 sanitize-test: sanitize-build
