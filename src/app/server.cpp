@@ -115,6 +115,10 @@ void server::run() {
   spdlog::info("livechat serving on {}:{} with {} I/O threads (embedded mode, SQLite)",
                config_.host, listener_->local_endpoint().port(), io_threads_.size());
   control_.run();
+  // Operations cancelled on the way out (the billing client's request to a tenant that never
+  // answered, say) still have their handlers queued: run them, so they release what they hold.
+  control_.restart();
+  control_.poll();
 }
 
 void server::schedule_tick() {
