@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 // Real-time clients for the tests (SPEC section 5): Server-Sent Events through the npm
 // `eventsource` package and through a raw fetch, STOMP through `@stomp/stompjs` over `ws`, and a
 // raw WebSocket speaking hand-written STOMP frames for what a well-behaved client never sends.
@@ -277,6 +278,23 @@ class RawSseStream extends Collector {
  * `data` is the joined data lines; fields of an event without data (like a lone `retry:`) still
  * make an event here, so that tests can see them.
  */
+/**
+ * Asserts an SSE stream's head (SPEC 5.2): 200, text/event-stream, no-cache, the CORS header for
+ * `origin`, and `retry: 3000` as its first field (comment lines may come before it).
+ */
+export async function assertSseStreamHead(stream, origin) {
+  assert.equal(stream.status, 200);
+  assert.match(stream.headers.get('content-type') ?? '', /^text\/event-stream\b/);
+  assert.match(stream.headers.get('cache-control') ?? '', /\bno-cache\b/);
+  const allowed = stream.headers.get('access-control-allow-origin');
+  assert.ok(allowed === '*' || allowed === origin, `Access-Control-Allow-Origin: ${allowed}`);
+  const withoutComments = (text) => text.replace(/^(:[^\n]*\n|\n)*/, '');
+  const text = await stream.waitForText((t) => withoutComments(t).includes('\n'), 3000,
+                                        'the first field line');
+  const firstField = withoutComments(text).split('\n')[0].replace(/\r$/, '');
+  assert.match(firstField, /^retry: ?3000$/, `first field line: ${JSON.stringify(firstField)}`);
+}
+
 export function parseSseEvents(text) {
   const events = [];
   const normalized = text.replace(/\r\n?/g, '\n');

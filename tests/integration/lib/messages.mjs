@@ -81,20 +81,16 @@ export function assertSseBatches(batches, roomId) {
 }
 
 /**
- * Posts in a loop (every `intervalMs`) until stop(); stop() resolves to the acknowledged
- * Messages. For "while messages keep coming" tests.
+ * Publishes in a loop until stopped: `publishOne(n)` sends message n and returns what it
+ * acknowledged (an array of items); anything else it throws ends the loop as a failure.
  */
-export function startPublisher(url, token, roomId, { intervalMs = 5, prefix = 'loop' } = {}) {
+export function publishInLoop(publishOne, { intervalMs = 5, label = 'publisher' } = {}) {
   let running = true;
   let failure = null;
   const acked = [];
   const done = (async () => {
-    let n = 0;
-    while (running) {
-      n += 1;
-      const res = await postMessage(url, token, roomId, `${prefix} ${n}`);
-      if (res.status !== 201) throw new Error(`publisher: ${res.status} ${res.text}`);
-      acked.push(res.json);
+    for (let n = 1; running; n += 1) {
+      acked.push(...await publishOne(n));
       await sleep(intervalMs);
     }
   })().catch((error) => { failure = error; running = false; });
@@ -105,7 +101,7 @@ export function startPublisher(url, token, roomId, { intervalMs = 5, prefix = 'l
       const deadline = performance.now() + timeoutMs;
       while (acked.length < count) {
         if (failure) throw failure;
-        if (performance.now() > deadline) throw new Error(`publisher: only ${acked.length} of ${count} acknowledged`);
+        if (performance.now() > deadline) throw new Error(`${label}: only ${acked.length} of ${count} acknowledged`);
         await sleep(5);
       }
     },
@@ -116,4 +112,16 @@ export function startPublisher(url, token, roomId, { intervalMs = 5, prefix = 'l
       return acked;
     },
   };
+}
+
+/**
+ * Posts in a loop (every `intervalMs`) until stop(); stop() resolves to the acknowledged
+ * Messages. For "while messages keep coming" tests.
+ */
+export function startPublisher(url, token, roomId, { intervalMs = 5, prefix = 'loop' } = {}) {
+  return publishInLoop(async (n) => {
+    const res = await postMessage(url, token, roomId, `${prefix} ${n}`);
+    if (res.status !== 201) throw new Error(`publisher: ${res.status} ${res.text}`);
+    return [res.json];
+  }, { intervalMs, label: 'publisher' });
 }

@@ -5,8 +5,7 @@
 import assert from 'node:assert/strict';
 
 import { TIMESTAMP, request } from './api.mjs';
-import { sleep } from './clients.mjs';
-import { assertIds } from './messages.mjs';
+import { assertIds, publishInLoop } from './messages.mjs';
 
 const MESSAGE_KEYS = ['contents', 'id', 'messageTimestamp', 'roomId', 'sender', 'type'];
 const TENANT_KEYS = ['nickname', 'profileImgUrl'];
@@ -118,34 +117,9 @@ export async function subscribeConfirmed(session, destination, headers = {}, tim
  * resolves to the ids acknowledged, in order. For "while messages keep coming" tests.
  */
 export function startTenantPublisher(url, key, sessionId, { intervalMs = 5, prefix = 'loop' } = {}) {
-  let running = true;
-  let failure = null;
-  const acked = [];
-  const done = (async () => {
-    let n = 0;
-    while (running) {
-      n += 1;
-      const res = await publish(url, key, sessionId, { sender: 'publisher', contents: `${prefix} ${n}` });
-      if (res.status !== 202) throw new Error(`tenant publisher: ${res.status} ${res.text}`);
-      acked.push(...res.json.ids);
-      await sleep(intervalMs);
-    }
-  })().catch((error) => { failure = error; running = false; });
-  return {
-    acked,
-    async waitForAcked(count, timeoutMs = 10_000) {
-      const deadline = performance.now() + timeoutMs;
-      while (acked.length < count) {
-        if (failure) throw failure;
-        if (performance.now() > deadline) throw new Error(`tenant publisher: only ${acked.length} of ${count} acknowledged`);
-        await sleep(5);
-      }
-    },
-    async stop() {
-      running = false;
-      await done;
-      if (failure) throw failure;
-      return acked;
-    },
-  };
+  return publishInLoop(async (n) => {
+    const res = await publish(url, key, sessionId, { sender: 'publisher', contents: `${prefix} ${n}` });
+    if (res.status !== 202) throw new Error(`tenant publisher: ${res.status} ${res.text}`);
+    return res.json.ids;
+  }, { intervalMs, label: 'tenant publisher' });
 }
