@@ -66,10 +66,11 @@ class stomp_frames_listener final : public fanout::listener {
   stomp_frames_listener(instant_connection& connection, std::size_t subscriber)
       : listener(bench::room_id),
         connection_(connection),
-        subscription_id_("sub-" + std::to_string(subscriber % distinct_ids)) {}
+        frame_key_(stomp::make_frame_key("sub-" + std::to_string(subscriber % distinct_ids),
+                                         stomp::protocol_version::v1_2)) {}
 
   fanout::delivery_sink* deliver(const std::shared_ptr<const fanout::batch>& delivered) override {
-    auto frames = stomp::batch_frames_for(delivered, subscription_id_, stomp::protocol_version::v1_2);
+    auto frames = stomp::batch_frames_for(delivered, frame_key_);
     const std::string_view bytes = *frames;
     if (!connection_.queue().push_shared(std::move(frames), bytes)) return nullptr;
     return &connection_;
@@ -77,7 +78,7 @@ class stomp_frames_listener final : public fanout::listener {
 
  private:
   instant_connection& connection_;
-  std::string subscription_id_;
+  stomp::frame_key frame_key_;  // made once, as the STOMP session makes it
 };
 
 template <class Listener>

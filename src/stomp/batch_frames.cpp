@@ -29,7 +29,7 @@ void append_framed(std::string& out, const message_frame_parts& parts,
 // address from being reused by another while cached.
 struct thread_cache {
   std::shared_ptr<const fanout::batch> batch;
-  std::vector<std::pair<std::string, std::shared_ptr<const std::string>>> renderings;
+  std::vector<std::pair<frame_key, std::shared_ptr<const std::string>>> renderings;
 };
 
 thread_local thread_cache cache;
@@ -63,21 +63,22 @@ std::string render(const fanout::batch& delivered, std::string_view escaped_subs
 
 }  // namespace
 
+frame_key make_frame_key(std::string_view subscription_id, protocol_version version) {
+  return frame_key{escape(subscription_id, escaping_for(command::message, version)), version};
+}
+
 std::shared_ptr<const std::string> batch_frames_for(
-    const std::shared_ptr<const fanout::batch>& delivered, std::string_view subscription_id,
-    protocol_version version) {
+    const std::shared_ptr<const fanout::batch>& delivered, const frame_key& key) {
   if (cache.batch != delivered) {
     cache.batch = delivered;
     cache.renderings.clear();
   }
-  std::string key = escape(subscription_id, escaping_for(command::message, version));
-  key.push_back(static_cast<char>('0' + static_cast<int>(version)));
   for (const auto& [cached_key, rendering] : cache.renderings) {
     if (cached_key == key) return rendering;
   }
-  const std::string_view escaped_subscription(key.data(), key.size() - 1);
-  auto rendering = std::make_shared<const std::string>(render(*delivered, escaped_subscription, version));
-  cache.renderings.emplace_back(std::move(key), rendering);
+  auto rendering = std::make_shared<const std::string>(
+      render(*delivered, key.escaped_subscription_id, key.version));
+  cache.renderings.emplace_back(key, rendering);
   return rendering;
 }
 

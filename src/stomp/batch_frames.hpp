@@ -17,11 +17,23 @@
 
 namespace livechat::stomp {
 
-/// The rendering of `delivered` for `subscription_id` (unescaped) on `version`, shared.
-/// Thread-confined cache: call on an I/O thread, for the batch being delivered.
+/// What a rendering depends on besides the batch: a subscription's id as it goes on the wire
+/// (escaped for its version) and the version. Made once per subscription, so that finding a
+/// rendering costs no allocation per delivery.
+struct frame_key {
+  std::string escaped_subscription_id;
+  protocol_version version = protocol_version::v1_2;
+
+  friend bool operator==(const frame_key&, const frame_key&) = default;
+};
+
+/// The key for subscription `subscription_id` (unescaped) on `version`.
+frame_key make_frame_key(std::string_view subscription_id, protocol_version version);
+
+/// The rendering of `delivered` for `key`, shared. Thread-confined cache: call on an I/O
+/// thread, for the batch being delivered.
 std::shared_ptr<const std::string> batch_frames_for(
-    const std::shared_ptr<const fanout::batch>& delivered, std::string_view subscription_id,
-    protocol_version version);
+    const std::shared_ptr<const fanout::batch>& delivered, const frame_key& key);
 
 /// One message's MESSAGE frame for one subscription as a WebSocket frame (replays, partial
 /// batches: the cold path).

@@ -57,13 +57,14 @@ class stomp_session::subscription final : public fanout::room_subscription {
       : room_subscription(session.services_.delivery, std::move(room_id), after_id, ended),
         session_(session),
         id_(std::move(id)),
+        frame_key_(make_frame_key(id_, session.version_)),
         viewer_place_(std::move(viewer_place)) {}
 
   const std::string& id() const { return id_; }
 
  private:
   bool send_batch(const std::shared_ptr<const fanout::batch>& whole) override {
-    auto frames = batch_frames_for(whole, id_, session_.version_);
+    auto frames = batch_frames_for(whole, frame_key_);
     const std::string_view bytes = *frames;
     return session_.send_frames(std::move(frames), bytes);
   }
@@ -89,6 +90,7 @@ class stomp_session::subscription final : public fanout::room_subscription {
 
   stomp_session& session_;
   std::string id_;
+  frame_key frame_key_;  // the id as rendered into shared batch frames, made once
   std::shared_ptr<void> viewer_place_;  // a session's viewer limit, given back with it
 };
 
