@@ -8,6 +8,7 @@
 #include "app/logging.hpp"
 #include "app/server.hpp"
 #include "app/settings.hpp"
+#include "bench/bench_run.hpp"
 
 namespace {
 
@@ -53,8 +54,8 @@ int main(int argc, char** argv) {
   try {
     switch (config.subcommand) {
       case command::serve: return serve(config);
+      case command::bench: return livechat::bench::run_bench(config.bench_arguments);
       case command::saver:
-      case command::bench:
         spdlog::critical("this subcommand is not available in this version yet");
         return exit_bad_settings;
     }

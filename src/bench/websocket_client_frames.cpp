@@ -1,0 +1,63 @@
+#include "bench/websocket_client_frames.hpp"
+
+#include <array>
+#include <random>
+
+namespace livechat::bench {
+
+frame_read_result read_server_frame(std::string_view bytes, std::uint64_t max_payload) {
+  if (bytes.size() < 2) return frame_incomplete{};
+  const auto first = static_cast<std::uint8_t>(bytes[0]);
+  const auto second = static_cast<std::uint8_t>(bytes[1]);
+  if ((first & 0x70) != 0) return frame_malformed{"reserved bits set"};
+  if ((second & 0x80) != 0) return frame_malformed{"a server frame is masked"};
+
+  std::size_t header = 2;
+  std::uint64_t length = second & 0x7F;
+  if (length == 126 || length == 127) {
+    const std::size_t extra = length == 126 ? 2 : 8;
+    if (bytes.size() < header + extra) return frame_incomplete{};
+    length = 0;
+    for (std::size_t i = 0; i < extra; ++i) {
+      length = (length << 8) | static_cast<std::uint8_t>(bytes[header + i]);
+    }
+    header += extra;
+  }
+  if (length > max_payload) return frame_malformed{"frame over the size limit"};
+  if (bytes.size() - header < length) return frame_incomplete{};
+
+  server_frame frame;
+  frame.op = static_cast<opcode>(first & 0x0F);
+  frame.fin = (first & 0x80) != 0;
+  frame.payload = bytes.substr(header, static_cast<std::size_t>(length));
+  frame.size = header + static_cast<std::size_t>(length);
+  return frame;
+}
+
+void append_client_frame(std::string& out, opcode op, std::string_view payload) {
+  // The mask only has to be unpredictable to scripts in a browser; any source will do here.
+  thread_local std::minstd_rand random{std::random_device{}()};
+  const std::uint32_t mask_word = static_cast<std::uint32_t>(random());
+  const std::array<char, 4> mask{static_cast<char>(mask_word), static_cast<char>(mask_word >> 8),
+                                 static_cast<char>(mask_word >> 16),
+                                 static_cast<char>(mask_word >> 24)};
+
+  out.push_back(static_cast<char>(0x80 | static_cast<std::uint8_t>(op)));
+  const std::uint64_t length = payload.size();
+  if (length < 126) {
+    out.push_back(static_cast<char>(0x80 | length));
+  } else if (length <= 0xFFFF) {
+    out.push_back(static_cast<char>(0x80 | 126));
+    out.push_back(static_cast<char>(length >> 8));
+    out.push_back(static_cast<char>(length));
+  } else {
+    out.push_back(static_cast<char>(0x80 | 127));
+    for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>(length >> shift));
+  }
+  out.append(mask.begin(), mask.end());
+  const std::size_t start = out.size();
+  out.append(payload);
+  for (std::size_t i = 0; i < payload.size(); ++i) out[start + i] ^= mask[i % 4];
+}
+
+}  // namespace livechat::bench
