@@ -67,6 +67,7 @@ server::server(const settings& config)
       tick_timer_(control_) {
   for (std::size_t index = 0; index < io_threads_.size(); ++index) {
     thread_fanouts_.push_back(std::make_unique<fanout::thread_fanout>(index));
+    inboxes_.push_back(std::make_unique<fanout::batch_inbox>());
   }
   if (!config.tenant_base_url.empty()) {
     // Usage: each session batch that reached a listener counts its messages once (SPEC 7).
@@ -132,11 +133,13 @@ void server::schedule_tick() {
   });
 }
 
+// A thread still busy with earlier ticks finds this tick's batches in its inbox, with those
+// of the ticks before, when it gets to them: one pass, one write per connection.
 void server::deliver(std::size_t thread_index, fanout::batch_list batches) {
-  asio::post(io_threads_.context(thread_index),
-             [this, thread_index, batches = std::move(batches)] {
-               thread_fanouts_[thread_index]->deliver(batches);
-             });
+  if (!inboxes_[thread_index]->add(std::move(batches))) return;
+  asio::post(io_threads_.context(thread_index), [this, thread_index] {
+    thread_fanouts_[thread_index]->deliver(inboxes_[thread_index]->take());
+  });
 }
 
 void server::on_signal(const boost::system::error_code& error, int signal_number) {

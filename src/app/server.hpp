@@ -18,6 +18,7 @@
 #include "billing/billing_reporter.hpp"
 #include "billing/usage_meter.hpp"
 #include "broker/broker.hpp"
+#include "fanout/batch_inbox.hpp"
 #include "fanout/delivery_services.hpp"
 #include "fanout/room_hub.hpp"
 #include "fanout/thread_fanout.hpp"
@@ -62,6 +63,7 @@ class server {
   auth::user_service users_;
   fanout::room_hub hub_;
   std::vector<std::unique_ptr<fanout::thread_fanout>> thread_fanouts_;
+  std::vector<std::unique_ptr<fanout::batch_inbox>> inboxes_;  // one per I/O thread
   std::unique_ptr<broker::broker> broker_;
   rooms::rate_limiter rate_limiter_;
   rooms::room_service rooms_;

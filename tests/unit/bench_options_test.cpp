@@ -1,0 +1,56 @@
+#include "bench/bench_options.hpp"
+
+#include <gtest/gtest.h>
+
+namespace livechat::bench {
+namespace {
+
+TEST(BenchOptionsTest, DefaultsToLivechatPathsAndARandomRoom) {
+  const auto options = parse_bench_options({"--protocol", "sse", "--api-key", "k"});
+  EXPECT_EQ(options.host, "127.0.0.1");
+  EXPECT_EQ(options.port, 8080);
+  EXPECT_EQ(options.room.size(), 36u);
+  EXPECT_EQ(options.subscriber_target(), "/api/v1/chats/sse-connect/" + options.room);
+  EXPECT_EQ(options.publish, publish_mode::tenant);
+}
+
+TEST(BenchOptionsTest, ReadsAPeerTemplate) {
+  const auto options = parse_bench_options(
+      {"--url", "http://127.0.0.1:9001", "--protocol", "ws", "--path", "/sub/{room}", "--room",
+       "r1", "--publish", "http", "--publish-url", "http://127.0.0.1:9001/pub/{room}",
+       "--publish-header", "Content-Type: text/plain", "--server-pid", "10,11", "--server-pid",
+       "12", "--connections", "19000", "--messages", "0", "--json"});
+  EXPECT_EQ(options.port, 9001);
+  EXPECT_EQ(options.protocol, subscriber_protocol::websocket);
+  EXPECT_EQ(options.subscriber_target(), "/sub/r1");
+  EXPECT_EQ(options.server_pids, (std::vector<int>{10, 11, 12}));
+  EXPECT_EQ(options.connections, 19000u);
+  EXPECT_TRUE(options.json);
+}
+
+TEST(BenchOptionsTest, RefusesWhatCannotWork) {
+  const std::vector<std::vector<std::string>> bad{
+      {"--url", "https://127.0.0.1:1"},
+      {"--url", "http://localhost:8080"},
+      {"--url", "http://127.0.0.1"},
+      {"--protocol", "mqtt"},
+      {"--publish", "tenant"},                // no --api-key
+      {"--publish", "rest", "--room", "x"},   // no --token
+      {"--publish", "http"},                  // no --publish-url
+      {"--protocol", "ws", "--api-key", "k"}, // a raw WebSocket has no livechat path
+      {"--server-pid", "12x", "--api-key", "k"},
+      {"--payload-bytes", "8", "--api-key", "k"},
+      {"--publish", "http", "--publish-url", "http://a:1/", "--publish-header", "NoColon"},
+  };
+  for (const auto& arguments : bad) {
+    EXPECT_THROW(parse_bench_options(arguments), bench_options_error) << arguments[1];
+  }
+  EXPECT_THROW(parse_bench_options({"--help"}), bench_options_help);
+}
+
+TEST(BenchOptionsTest, ReplacesEveryPlaceholder) {
+  EXPECT_EQ(replace_placeholder("{room}/{room}/{x}", "room", "r{room}"), "r{room}/r{room}/{x}");
+}
+
+}  // namespace
+}  // namespace livechat::bench
