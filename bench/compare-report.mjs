@@ -72,9 +72,11 @@ const figures = [
   { label: "connect p99 (ms)", get: (r) => r.connect_ms?.p99 },
   { label: "connect max (ms)", get: (r) => r.connect_ms?.max },
   { label: "messages acked", get: (r) => r.messages?.acked, target: (r) => r.messages?.planned, flowing: true },
+  { label: "publish ack p99 (ms)", get: (r) => r.messages?.ack_p99_ms, flowing: true },
   { label: "deliveries received", get: (r) => r.deliveries?.received, target: (r) => r.deliveries?.expected, flowing: true },
   { label: "deliveries missing", get: (r) => r.deliveries?.missing, target: () => 0, flowing: true },
   { label: "deliveries duplicate", get: (r) => r.deliveries?.duplicate, target: () => 0, flowing: true },
+  { label: "deliveries unexpected", get: (r) => r.deliveries?.unexpected, target: () => 0, flowing: true },
   {
     label: "deliveries/s",
     get: (r) => r.deliveries?.per_second,
@@ -95,6 +97,8 @@ const figures = [
     get: (r) => r.server?.rss_per_connection_bytes,
     target: (r, g) => g.rssPerConnectionBytes,
   },
+  // Proportional set size: shared pages (nginx's shared memory, common to its workers) counted once.
+  { label: "server PSS/connection (B)", get: (r) => r.server?.pss_per_connection_bytes },
   { label: "server CPU (s)", get: (r) => r.server?.cpu_seconds },
   { label: "bench CPU (s)", get: (r) => r.bench?.cpu_seconds },
   { label: "duration (s)", get: (r) => r.duration_s },
@@ -185,6 +189,13 @@ function printTable(scenario) {
   console.log(widths.map((width) => "-".repeat(width)).join("  "));
   for (const row of rows) console.log(line(row));
   for (const [server, limit] of limits) console.log(`   ${server} hit a limit: ${limit}`);
+  for (const server of servers) {
+    const { result } = runsOf.get(server);
+    const connect = result.connections?.first_failure;
+    const publish = result.messages?.first_failure;
+    if (connect) console.log(`   ${server}, first connection failure: ${connect}`);
+    if (publish) console.log(`   ${server}, first publish failure: ${publish}`);
+  }
 }
 
 if (scenarios.length === 0) {
