@@ -2,8 +2,8 @@
 //
 //   node bench/compare-report.mjs DIR
 //
-// DIR holds runs.tsv (scenario, server, note, file: one line per bench that printed a result) and
-// the `livechat bench --json` results it names. Prints the tables; writes latency.png,
+// DIR holds runs.tsv (scenario, server, note, the planned connections, messages and rate, file:
+// one line per bench that printed a result) and the `livechat bench --json` results it names. Prints the tables; writes latency.png,
 // deliveries.png and memory.png into DIR with gnuplot (their data and script beside them, so a
 // chart can be redrawn or restyled by hand). Servers are compared as livechat / peer for every
 // figure: for times and memory below 1 is better for livechat, for rates above 1.
@@ -21,7 +21,7 @@ const serverOrder = ["livechat", "nchan", "socketio"];
 const scenarioOrder = ["hot-session", "chat-room", "idle-ws", "idle-sse"];
 
 // What each scenario is meant to reach. The ones a run implies by itself (everyone connects,
-// nothing is lost, every delivery of the offered rate arrives) are computed from the result;
+// nothing is lost, every delivery of the offered rate arrives) are computed from its plan;
 // `latencyMs` and `rssPerConnectionBytes` are the issue's goals, to be filled in where it sets them.
 const goals = {
   "hot-session": { latencyMs: { p99: null }, rssPerConnectionBytes: null },
@@ -37,8 +37,14 @@ const runs = readFileSync(join(dir, "runs.tsv"), "utf8")
   .slice(1)
   .filter((line) => line.trim() !== "")
   .map((line) => {
-    const [scenario, server, note, file] = line.split("\t");
-    return { scenario, server, note, result: JSON.parse(readFileSync(join(dir, file), "utf8")) };
+    const [scenario, server, note, connections, messages, rate, file] = line.split("\t");
+    return {
+      scenario,
+      server,
+      note,
+      plan: { connections: Number(connections), messages: Number(messages), rate: Number(rate) },
+      result: JSON.parse(readFileSync(join(dir, file), "utf8")),
+    };
   });
 
 const byScenario = new Map();
@@ -61,19 +67,19 @@ function serversOf(scenario) {
 
 // --- Figures ----------------------------------------------------------------------------------
 
-// Each figure: a label, how to read it from a result, its target (a function of the result, or
-// null), and whether it only means something when messages flowed.
+// Each figure: a label, how to read it from a result, its target (a function of the plan and the
+// scenario's goals), and whether it only means something when messages flowed.
 const kib = 1024;
 const figures = [
-  { label: "connections made", get: (r) => r.connections?.made, target: (r) => r.connections?.attempted },
+  { label: "connections made", get: (r) => r.connections?.made, target: (plan) => plan.connections },
   { label: "connections failed", get: (r) => r.connections?.failed, target: () => 0 },
   { label: "connections dropped", get: (r) => r.connections?.dropped, target: () => 0 },
   { label: "connect p50 (ms)", get: (r) => r.connect_ms?.p50 },
   { label: "connect p99 (ms)", get: (r) => r.connect_ms?.p99 },
   { label: "connect max (ms)", get: (r) => r.connect_ms?.max },
-  { label: "messages acked", get: (r) => r.messages?.acked, target: (r) => r.messages?.planned, flowing: true },
+  { label: "messages acked", get: (r) => r.messages?.acked, target: (plan) => plan.messages, flowing: true },
   { label: "publish ack p99 (ms)", get: (r) => r.messages?.ack_p99_ms, flowing: true },
-  { label: "deliveries received", get: (r) => r.deliveries?.received, target: (r) => r.deliveries?.expected, flowing: true },
+  { label: "deliveries received", get: (r) => r.deliveries?.received, target: (plan) => plan.connections * plan.messages, flowing: true },
   { label: "deliveries missing", get: (r) => r.deliveries?.missing, target: () => 0, flowing: true },
   { label: "deliveries duplicate", get: (r) => r.deliveries?.duplicate, target: () => 0, flowing: true },
   { label: "deliveries unexpected", get: (r) => r.deliveries?.unexpected, target: () => 0, flowing: true },
@@ -81,13 +87,13 @@ const figures = [
     label: "deliveries/s",
     get: (r) => r.deliveries?.per_second,
     // Every subscriber receives every message at the publishing rate.
-    target: (r) => product(r.connections?.attempted, r.messages?.rate_per_s),
+    target: (plan) => plan.connections * plan.rate,
     flowing: true,
   },
-  { label: "latency p50 (ms)", get: (r) => r.latency_ms?.p50, target: (r, g) => g.latencyMs?.p50, flowing: true },
-  { label: "latency p90 (ms)", get: (r) => r.latency_ms?.p90, target: (r, g) => g.latencyMs?.p90, flowing: true },
-  { label: "latency p99 (ms)", get: (r) => r.latency_ms?.p99, target: (r, g) => g.latencyMs?.p99, flowing: true },
-  { label: "latency p99.9 (ms)", get: (r) => r.latency_ms?.p999, target: (r, g) => g.latencyMs?.p999, flowing: true },
+  { label: "latency p50 (ms)", get: (r) => r.latency_ms?.p50, target: (plan, g) => g.latencyMs?.p50, flowing: true },
+  { label: "latency p90 (ms)", get: (r) => r.latency_ms?.p90, target: (plan, g) => g.latencyMs?.p90, flowing: true },
+  { label: "latency p99 (ms)", get: (r) => r.latency_ms?.p99, target: (plan, g) => g.latencyMs?.p99, flowing: true },
+  { label: "latency p99.9 (ms)", get: (r) => r.latency_ms?.p999, target: (plan, g) => g.latencyMs?.p999, flowing: true },
   { label: "latency max (ms)", get: (r) => r.latency_ms?.max, flowing: true },
   { label: "server RSS before (MiB)", get: (r) => mib(r.server?.rss_before_kib) },
   { label: "server RSS connected (MiB)", get: (r) => mib(r.server?.rss_connected_kib) },
@@ -95,7 +101,7 @@ const figures = [
   {
     label: "server RSS/connection (B)",
     get: (r) => r.server?.rss_per_connection_bytes,
-    target: (r, g) => g.rssPerConnectionBytes,
+    target: (plan, g) => g.rssPerConnectionBytes,
   },
   // Proportional set size: shared pages (nginx's shared memory, common to its workers) counted once.
   { label: "server PSS/connection (B)", get: (r) => r.server?.pss_per_connection_bytes },
@@ -105,9 +111,6 @@ const figures = [
 ];
 function mib(value) {
   return typeof value === "number" ? value / kib : undefined;
-}
-function product(a, b) {
-  return typeof a === "number" && typeof b === "number" ? a * b : undefined;
 }
 
 function format(value) {
@@ -127,11 +130,12 @@ function ratio(ours, theirs) {
 
 // --- Tables -----------------------------------------------------------------------------------
 
-function describe(scenario, result) {
-  const connections = result.connections?.attempted ?? "?";
-  const planned = result.messages?.planned ?? 0;
-  const rate = result.messages?.rate_per_s;
-  const load = planned > 0 && rate ? `, ${rate} msg/s for ${format(planned / rate)} s (${planned} messages)` : "";
+// What a scenario's runs were asked to do (the plan, not what they reached).
+function describe(scenario, plan) {
+  const connections = plan.connections;
+  const load = plan.messages > 0
+    ? `, ${format(plan.rate)} msg/s for ${format(plan.messages / plan.rate)} s (${format(plan.messages)} messages)`
+    : "";
   switch (scenario) {
     case "hot-session":
       return `one live session, ${format(connections)} SSE viewers${load}`;
@@ -149,12 +153,13 @@ function describe(scenario, result) {
 function printTable(scenario) {
   const runsOf = byScenario.get(scenario);
   const servers = serversOf(scenario);
-  const first = runsOf.get(servers[0]).result;
-  const flowing = servers.some((server) => (runsOf.get(server).result.messages?.planned ?? 0) > 0);
+  // The runs of a scenario share their plan; livechat's is the reference where it ran.
+  const plan = (runsOf.get("livechat") ?? runsOf.get(servers[0])).plan;
+  const flowing = plan.messages > 0;
   const peers = runsOf.has("livechat") ? servers.filter((server) => server !== "livechat") : [];
   const goal = goals[scenario] ?? {};
 
-  console.log(`\n== ${scenario}: ${describe(scenario, first)}`);
+  console.log(`\n== ${scenario}: ${describe(scenario, plan)}`);
   for (const server of servers) {
     const { note, result } = runsOf.get(server);
     const how = [result.protocol, result.publish && `publish ${result.publish}`].filter(Boolean).join(", ");
@@ -167,9 +172,7 @@ function printTable(scenario) {
     if (figure.flowing && !flowing) continue;
     const values = servers.map((server) => figure.get(runsOf.get(server).result));
     if (values.every((value) => value === undefined || value === null)) continue;
-    // The target comes from livechat's result where there is one (the runs share their settings).
-    const reference = (runsOf.get("livechat") ?? runsOf.get(servers[0])).result;
-    const target = figure.target ? figure.target(reference, goal) : undefined;
+    const target = figure.target ? figure.target(plan, goal) : undefined;
     const ours = runsOf.has("livechat") ? figure.get(runsOf.get("livechat").result) : undefined;
     rows.push([
       figure.label,
@@ -218,11 +221,10 @@ function dataBlock(rowTitle, servers, rows) {
 }
 
 // A chart panel's title: the scenario and its size.
-function title(scenario, result) {
-  const connections = format(result.connections?.attempted);
+function title(scenario, plan) {
   const who = scenario === "hot-session" ? "viewers" : scenario.startsWith("idle") ? "idle connections" : "subscribers";
-  const rate = result.messages?.rate_per_s;
-  return `${scenario}: ${connections} ${who}${rate ? `, ${rate} msg/s` : ""}`;
+  const rate = plan.messages > 0 ? `, ${format(plan.rate)} msg/s` : "";
+  return `${scenario}: ${format(plan.connections)} ${who}${rate}`;
 }
 
 // Clustered bars, one colour per server; `titles` are the server names the columns hold.
@@ -267,7 +269,7 @@ set logscale y
         ]),
       ),
     );
-    script += `set title "${title(scenario, byScenario.get(scenario).get(servers[0]).result)}"\n`;
+    script += `set title "${title(scenario, byScenario.get(scenario).get(servers[0]).plan)}"\n`;
     script += `${histogram(file, servers)}\n`;
   }
   script += "unset multiplot\n";
@@ -288,15 +290,15 @@ set xtics format ""
   for (const scenario of deliveryScenarios) {
     const servers = serversOf(scenario);
     const file = join(dir, `deliveries-${scenario}.dat`);
-    const first = byScenario.get(scenario).get(servers[0]).result;
-    const offered = product(first.connections?.attempted, first.messages?.rate_per_s);
+    const plan = byScenario.get(scenario).get(servers[0]).plan;
+    const offered = plan.connections * plan.rate;
     writeFileSync(
       file,
       dataBlock("scenario", servers.map((server) => label(scenario, server)), [
         [scenario, servers.map((server) => byScenario.get(scenario).get(server).result.deliveries?.per_second)],
       ]),
     );
-    script += `set title "${title(scenario, first)}${offered ? `; offered ${format(offered)}/s` : ""}"\n`;
+    script += `set title "${title(scenario, plan)}; offered ${format(offered)}/s"\n`;
     script += `${histogram(file, servers)}\n`;
   }
   script += "unset multiplot\n";

@@ -142,7 +142,7 @@ start_nchan() {
       bench/peers/nchan/nginx.conf.template > "$dir/nginx.conf"
   nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" > "$dir/server.log" 2>&1 &
   server_pid=$!
-  wait_until_up "http://127.0.0.1:$port/" "$dir" || return 1
+  wait_until_up "http://127.0.0.1:$port/healthz" "$dir" || return 1
   for i in $(seq 50); do
     workers=$(pgrep -d, -P "$server_pid" || true)
     [ "$(tr ',' '\n' <<< "$workers" | grep -c .)" -ge 2 ] && break
@@ -222,9 +222,10 @@ json_field() {
 
 # --- Runs ----------------------------------------------------------------------------------
 
-printf 'scenario\tserver\tnote\tfile\n' > "$out/runs.tsv"
+printf 'scenario\tserver\tnote\tconnections\tmessages\trate\tfile\n' > "$out/runs.tsv"
 
 # run <scenario> <server> <protocol> <note> [bench arguments…]
+# plan_connections and plan_messages (and rate) say what the arguments ask for, for the report.
 # Starts the server, runs the bench against it, stops the server. A server that does not start
 # or a bench that prints no result is a failure; the other runs go on.
 run() {
@@ -286,7 +287,8 @@ run() {
   fi
   # A result with a non-zero status is kept and shown: the figures are what this script is for.
   [ "$status" = 0 ] || echo "compare.sh: the bench exited with status $status but printed a result" >&2
-  printf '%s\t%s\t%s\t%s\n' "$scenario" "$server" "$note" "$name.json" >> "$out/runs.tsv"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scenario" "$server" "$note" \
+    "$plan_connections" "$plan_messages" "$rate" "$name.json" >> "$out/runs.tsv"
 }
 
 # livechat delivers in batches, once per tick (SPEC §5): part of its latency is by design.
@@ -294,20 +296,23 @@ tick_note="delivers in ticks of FLUSH_INTERVAL_MS (default, 24 ms)"
 for scenario in "${scenarios[@]}"; do
   case "$scenario" in
     hot-session)
-      load=(--connections "$hot_connections" --messages "$messages" --rate "$rate")
+      plan_connections=$hot_connections plan_messages=$messages
+      load=(--connections "$plan_connections" --messages "$plan_messages" --rate "$rate")
       run hot-session livechat sse "$tick_note" "${load[@]}"
       run hot-session nchan sse "" "${load[@]}"
       run hot-session socketio socketio "socket.io has no SSE; WebSocket shown" "${load[@]}"
       ;;
     chat-room)
-      load=(--connections "$room_connections" --messages "$messages" --rate "$rate")
+      plan_connections=$room_connections plan_messages=$messages
+      load=(--connections "$plan_connections" --messages "$plan_messages" --rate "$rate")
       run chat-room livechat stomp "$tick_note; one user publishes every message over REST, so livechat runs with --rate-limit-per-s 100000 --rate-limit-burst 100000" \
         "${load[@]}"
       run chat-room nchan ws "" "${load[@]}"
       run chat-room socketio socketio "" "${load[@]}"
       ;;
     idle)
-      load=(--connections "$idle_connections" --messages 0)
+      plan_connections=$idle_connections plan_messages=0
+      load=(--connections "$plan_connections" --messages "$plan_messages")
       run idle-ws livechat stomp "STOMP, anonymous, subscribed to a live-stream session" "${load[@]}"
       run idle-ws nchan ws "" "${load[@]}"
       run idle-ws socketio socketio "" "${load[@]}"
