@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what building and testing livechat needs, and nothing that is already there.
-# Usage: scripts/install-deps.sh [build|test]
+# Usage: scripts/install-deps.sh [build|test|bench]
 #   build: compiler, CMake and the libraries the binary links
 #   test:  build, plus what the test suites start (node, clang's sanitizer/fuzzer runtime)
+#   bench: build, plus what bench/compare.sh starts: node (Socket.IO), nginx with nchan, gnuplot
 set -euo pipefail
 
 what=${1:-build}
@@ -15,9 +16,11 @@ build_packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 test_packages=(clang libclang-rt-14-dev)
+bench_packages=(nginx libnginx-mod-nchan gnuplot-nox)
 
 packages=("${build_packages[@]}")
 [ "$what" = test ] && packages+=("${test_packages[@]}")
+[ "$what" = bench ] && packages+=("${bench_packages[@]}")
 
 missing=()
 for package in "${packages[@]}"; do
@@ -25,7 +28,7 @@ for package in "${packages[@]}"; do
   [ "$status" = "install ok installed" ] || missing+=("$package")
 done
 # Node may come from Debian (nodejs + npm) or be preinstalled another way; either will do.
-if [ "$what" = test ] && ! command -v node >/dev/null; then missing+=(nodejs npm); fi
+if [ "$what" != build ] && ! command -v node >/dev/null; then missing+=(nodejs npm); fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

@@ -1,0 +1,334 @@
+#!/usr/bin/env bash
+# Runs the same `livechat bench` scenarios against livechat, nchan and Socket.IO, one server at a
+# time on a free loopback port, and reports the figures side by side (bench/README.md).
+#
+# Usage: bench/compare.sh [--quick] [--only SERVER]... [--scenario NAME]... [--out DIR]
+#   --quick            small numbers, for a smoke run: 200 connections, 50 msg/s for 2 s, idle 500
+#   --only SERVER      livechat | nchan | socketio (repeatable; default: all three)
+#   --scenario NAME    hot-session | chat-room | idle (repeatable; default: all three)
+#   --out DIR          where the results go (default: bench/results/<date-time>/)
+# Environment:
+#   LIVECHAT=path      use this binary instead of building build/livechat with `make build`
+#   BENCH_ARGS="…"     extra arguments for every `livechat bench` run (e.g. --source-addresses 4)
+#
+# It measures and does not judge: the exit status is non-zero only when a server did not start or
+# a bench did not run, never because a figure missed its target.
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+
+usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; }
+
+quick=0
+servers=()
+scenarios=()
+out=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick=1 ;;
+    --only) servers+=("${2:?--only needs a server}"); shift ;;
+    --scenario) scenarios+=("${2:?--scenario needs a name}"); shift ;;
+    --out) out=${2:?--out needs a directory}; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "compare.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
+  esac
+  shift
+done
+[ ${#servers[@]} -gt 0 ] || servers=(livechat nchan socketio)
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(hot-session chat-room idle)
+for server in "${servers[@]}"; do
+  case "$server" in livechat|nchan|socketio) ;; *) echo "compare.sh: unknown server '$server'" >&2; exit 2 ;; esac
+done
+for scenario in "${scenarios[@]}"; do
+  case "$scenario" in hot-session|chat-room|idle) ;; *) echo "compare.sh: unknown scenario '$scenario'" >&2; exit 2 ;; esac
+done
+wants_server() { local s; for s in "${servers[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
+
+# Scenario sizes. A full run publishes 2,000 messages at 200/s (10 s); --quick 100 at 50/s (2 s).
+if [ "$quick" = 1 ]; then
+  hot_connections=200; room_connections=200; idle_connections=500; messages=100; rate=50
+else
+  hot_connections=10000; room_connections=1000; idle_connections=19000; messages=2000; rate=200
+fi
+read -r -a bench_extra <<< "${BENCH_ARGS:-}"
+
+# --- What the machine needs ------------------------------------------------------------------
+
+scripts/install-deps.sh bench
+make --no-print-directory npm-deps
+if [ -n "${LIVECHAT:-}" ]; then
+  livechat=$(realpath "$LIVECHAT")
+else
+  make --no-print-directory build
+  livechat=$repo/build/livechat
+fi
+if ! "$livechat" bench --help >/dev/null 2>&1; then
+  echo "compare.sh: '$livechat bench --help' fails: this build has no load generator" >&2
+  exit 1
+fi
+
+# The idle scenario holds 19,000 connections in one server process: raise the soft descriptor
+# limit to the hard one (20,000 here) for every server and bench started below.
+ulimit -Sn "$(ulimit -Hn)" 2>/dev/null || true
+
+out=${out:-$repo/bench/results/$(date +%Y-%m-%d_%H%M%S)}
+mkdir -p "$out/logs"
+out=$(cd "$out" && pwd)
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/livechat-compare.XXXXXX")
+
+{
+  echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "machine: $(uname -srm), $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB"
+  echo "livechat: $(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown) ($livechat)"
+  echo "nginx: $(nginx -v 2>&1 | sed 's/^nginx version: //'), libnginx-mod-nchan $(dpkg-query -W -f='${Version}' libnginx-mod-nchan)"
+  echo "node: $(node --version), socket.io $(node -p 'require("./node_modules/socket.io/package.json").version')"
+  echo "mode: $([ "$quick" = 1 ] && echo quick || echo full); BENCH_ARGS: ${BENCH_ARGS:-none}"
+} > "$out/environment.txt"
+
+# --- Servers -------------------------------------------------------------------------------
+# start_<server> sets: server_pid (the process we stop), measured_pids (what the bench measures:
+# the processes that hold the connections), port. Each server gets its own fresh start per run,
+# so every run begins from the same empty state and its RSS baseline is its own.
+
+server_pid=""
+bench_pid=""
+measured_pids=""
+port=""
+failures=()
+
+free_port() {
+  node -e 'const s = require("net").createServer();
+           s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
+}
+
+# Polls until the server answers HTTP (any status will do) or its process has exited.
+wait_until_up() {
+  local url=$1 dir=$2 i
+  for i in $(seq 100); do
+    if ! kill -0 "$server_pid" 2>/dev/null; then
+      echo "compare.sh: the server exited at start; its logs end with:" >&2
+      tail -n 20 "$dir"/*.log >&2 || true
+      return 1
+    fi
+    if [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$url" || true)" != 000 ]; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  echo "compare.sh: the server did not answer $url within 10 s" >&2
+  return 1
+}
+
+# livechat with both cores (THREADS=2), its SQLite file in a scratch directory, the tenant API on.
+# The per-user rate limit is raised because the chat-room scenario's one user publishes 200 msg/s
+# (default: 10/s, burst 20); it plays no part in the other scenarios.
+start_livechat() {
+  local dir=$1
+  "$livechat" serve --host 127.0.0.1 --port "$port" --data-dir "$dir" --threads 2 \
+    --livechat-api-key benchkey --log-level warn \
+    --rate-limit-per-s 100000 --rate-limit-burst 100000 > "$dir/server.log" 2>&1 &
+  server_pid=$!
+  measured_pids=$server_pid
+  wait_until_up "http://127.0.0.1:$port/healthz" "$dir"
+}
+
+# nginx in the foreground from bench/peers/nchan/nginx.conf.template. The bench measures the two
+# workers, which hold the connections; the master only supervises them.
+start_nchan() {
+  local dir=$1 i workers
+  sed -e "s|@PORT@|$port|g" -e "s|@SCRATCH@|$dir|g" \
+      -e "s|@USER@|$(id -un)|g" -e "s|@GROUP@|$(id -gn)|g" \
+      bench/peers/nchan/nginx.conf.template > "$dir/nginx.conf"
+  nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" > "$dir/server.log" 2>&1 &
+  server_pid=$!
+  wait_until_up "http://127.0.0.1:$port/healthz" "$dir" || return 1
+  for i in $(seq 50); do
+    workers=$(pgrep -d, -P "$server_pid" || true)
+    [ "$(tr ',' '\n' <<< "$workers" | grep -c .)" -ge 2 ] && break
+    sleep 0.1
+  done
+  measured_pids=$workers
+}
+
+# Socket.IO: one Node process (one core), as it is usually deployed.
+start_socketio() {
+  local dir=$1
+  node bench/peers/socketio/server.mjs "$port" > "$dir/server.log" 2>&1 &
+  server_pid=$!
+  measured_pids=$server_pid
+  wait_until_up "http://127.0.0.1:$port/" "$dir"
+}
+
+# SIGTERM (nginx's master: fast shutdown of master and workers), then wait for the exit; a
+# server still there after 15 s gets SIGKILL. Only the pid this script started is signalled.
+stop_server() {
+  [ -n "$server_pid" ] || return 0
+  local i
+  kill -TERM "$server_pid" 2>/dev/null || true
+  for i in $(seq 150); do
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$server_pid" 2>/dev/null; then
+    echo "compare.sh: server $server_pid ignored SIGTERM for 15 s; killing it" >&2
+    kill -KILL "$server_pid" 2>/dev/null || true
+  fi
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+}
+
+# Copies a run's server logs (server.log, nginx's error.log) into the results, named after the run.
+keep_logs() {
+  local name=$1 dir=$2 log
+  for log in "$dir"/*.log; do
+    [ -f "$log" ] && cp "$log" "$out/logs/$name.$(basename "$log" .log | sed 's/^error$/nginx-error/').log"
+  done
+  return 0
+}
+
+cleanup() {
+  if [ -n "$bench_pid" ]; then
+    kill -TERM "$bench_pid" 2>/dev/null || true
+    wait "$bench_pid" 2>/dev/null || true
+  fi
+  stop_server
+  rm -rf "$scratch"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# chat-room on livechat needs a user and a room: sign up, sign in, create the room (SPEC §3, §4).
+# Prints "<access token> <room id>".
+livechat_chat_room_setup() {
+  local api="http://127.0.0.1:$port" json='Content-Type: application/json' token room
+  local credentials='{"userId":"bench","password":"bench-password"}'
+  # Called from an `if`, where set -e does not apply: each step checks its own status.
+  curl -sf -X POST "$api/users/signup" -H "$json" -d "$credentials" > /dev/null || return 1
+  token=$(curl -sf -X POST "$api/users/signin" -H "$json" -d "$credentials" | json_field accessToken) \
+    || return 1
+  room=$(curl -sf -X POST "$api/chatrooms" -H "Authorization: Bearer $token" -H "$json" \
+           -d '{"name":"bench"}' | json_field chatRoomId) || return 1
+  echo "$token $room"
+}
+
+# Reads a JSON object on stdin and prints one of its top-level fields (jq may not be installed).
+json_field() {
+  node -e 'let text = ""; process.stdin.on("data", (d) => (text += d)).on("end", () => {
+             const value = JSON.parse(text)[process.argv[1]];
+             if (value === undefined) process.exit(1);
+             console.log(value); });' "$1"
+}
+
+# --- Runs ----------------------------------------------------------------------------------
+
+printf 'scenario\tserver\tnote\tconnections\tmessages\trate\tfile\n' > "$out/runs.tsv"
+
+# run <scenario> <server> <protocol> <note> [bench arguments…]
+# plan_connections and plan_messages (and rate) say what the arguments ask for, for the report.
+# Starts the server, runs the bench against it, stops the server. A server that does not start
+# or a bench that prints no result is a failure; the other runs go on.
+run() {
+  local scenario=$1 server=$2 protocol=$3 note=$4
+  shift 4
+  wants_server "$server" || return 0
+  local name="$scenario--$server" dir status=0
+  dir=$(mktemp -d "$scratch/$name.XXXX")
+  port=$(free_port)
+  echo "-- $scenario / $server ($protocol) on port $port"
+  if ! "start_$server" "$dir"; then
+    failures+=("$name: the server did not start")
+    stop_server
+    keep_logs "$name" "$dir"
+    return 0
+  fi
+
+  local args=(--url "http://127.0.0.1:$port" --protocol "$protocol" --label "$server"
+              --server-pid "$measured_pids" --json)
+  case "$server" in
+    livechat)
+      case "$scenario:$protocol" in
+        hot-session:sse|idle-sse:sse)
+          args+=(--path '/api/v1/chats/sse-connect/{room}' --publish tenant --api-key benchkey) ;;
+        chat-room:stomp)
+          local setup
+          if ! setup=$(livechat_chat_room_setup); then
+            failures+=("$name: signing up or creating the room failed")
+            stop_server
+            return 0
+          fi
+          args+=(--path /ws --token "${setup% *}" --room "${setup#* }" --publish rest) ;;
+        idle-ws:stomp)
+          # Anonymous STOMP may subscribe to a live-stream session (SPEC §5.1): no user needed.
+          args+=(--path /ws --publish tenant --api-key benchkey) ;;
+      esac ;;
+    nchan)
+      args+=(--path '/sub/{room}' --publish http --publish-url "http://127.0.0.1:$port/pub/{room}") ;;
+    socketio)
+      args+=(--path '/socket.io/?EIO=4&transport=websocket&room={room}'
+             --publish http --publish-url "http://127.0.0.1:$port/publish/{room}") ;;
+  esac
+
+  # In the background with `wait`, so that an interrupt reaches the EXIT trap at once instead
+  # of after the whole bench.
+  "$livechat" bench "${args[@]}" "$@" ${bench_extra[@]+"${bench_extra[@]}"} \
+    > "$out/$name.json" 2> "$out/logs/$name.bench.log" &
+  bench_pid=$!
+  wait "$bench_pid" || status=$?
+  bench_pid=""
+  stop_server
+  keep_logs "$name" "$dir"
+
+  if ! node -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))' "$out/$name.json" 2>/dev/null; then
+    failures+=("$name: the bench printed no result (exit status $status; see logs/$name.bench.log)")
+    tail -n 20 "$out/logs/$name.bench.log" >&2 || true
+    rm -f "$out/$name.json"
+    return 0
+  fi
+  # A result with a non-zero status is kept and shown: the figures are what this script is for.
+  [ "$status" = 0 ] || echo "compare.sh: the bench exited with status $status but printed a result" >&2
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$scenario" "$server" "$note" \
+    "$plan_connections" "$plan_messages" "$rate" "$name.json" >> "$out/runs.tsv"
+}
+
+# livechat delivers in batches, once per tick (SPEC §5): part of its latency is by design.
+tick_note="delivers in ticks of FLUSH_INTERVAL_MS (default, 24 ms)"
+for scenario in "${scenarios[@]}"; do
+  case "$scenario" in
+    hot-session)
+      plan_connections=$hot_connections plan_messages=$messages
+      load=(--connections "$plan_connections" --messages "$plan_messages" --rate "$rate")
+      run hot-session livechat sse "$tick_note" "${load[@]}"
+      run hot-session nchan sse "" "${load[@]}"
+      run hot-session socketio socketio "socket.io has no SSE; WebSocket shown" "${load[@]}"
+      ;;
+    chat-room)
+      plan_connections=$room_connections plan_messages=$messages
+      load=(--connections "$plan_connections" --messages "$plan_messages" --rate "$rate")
+      run chat-room livechat stomp "$tick_note; one user publishes every message over REST, so livechat runs with --rate-limit-per-s 100000 --rate-limit-burst 100000" \
+        "${load[@]}"
+      run chat-room nchan ws "" "${load[@]}"
+      run chat-room socketio socketio "" "${load[@]}"
+      ;;
+    idle)
+      plan_connections=$idle_connections plan_messages=0
+      load=(--connections "$plan_connections" --messages "$plan_messages")
+      run idle-ws livechat stomp "STOMP, anonymous, subscribed to a live-stream session" "${load[@]}"
+      run idle-ws nchan ws "" "${load[@]}"
+      run idle-ws socketio socketio "" "${load[@]}"
+      run idle-sse livechat sse "" "${load[@]}"
+      run idle-sse nchan sse "" "${load[@]}"
+      ;;
+  esac
+done
+
+# --- Report --------------------------------------------------------------------------------
+
+node bench/compare-report.mjs "$out" | tee "$out/report.txt"
+echo "results: $out"
+
+if [ ${#failures[@]} -gt 0 ]; then
+  echo "compare.sh: ${#failures[@]} run(s) failed:" >&2
+  printf '  %s\n' "${failures[@]}" >&2
+  exit 1
+fi
