@@ -2,11 +2,13 @@
 
 #include <boost/json/serialize.hpp>
 #include <fmt/format.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -187,6 +189,9 @@ int run_bench(const std::vector<std::string>& arguments) {
       return 1;
     }
     if (pid == 0) {
+      // A subscriber process dies with its coordinator: a bench stopped by a signal leaves none.
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() == 1) ::_exit(1);  // the coordinator died before prctl took effect
       channel->become_child();
       for (auto& earlier : children) earlier.channel.reset();
       run_subscriber_process(options, *channel, first, count,

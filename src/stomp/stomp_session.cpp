@@ -127,19 +127,24 @@ void stomp_session::on_message(std::string&& payload) {
   if (!result.ok() && !closing()) {
     // Frames before the bad one were whole and are handled first (or wait their turn).
     if (waiting_for_worker_) {
-      pending_frames_.clear();
+      drop_pending_frames();
     }
     send_frame(encode_error(result.message, result.receipt, "", version_));
     close_after_writes(net::websocket::close_code::protocol_error, "malformed STOMP frame");
   }
 }
 
+void stomp_session::drop_pending_frames() {
+  std::vector<frame>().swap(pending_frames_);  // an idle connection keeps no capacity
+  next_pending_ = 0;
+}
+
 void stomp_session::handle_next_frames() {
-  while (!waiting_for_worker_ && !closing() && !pending_frames_.empty()) {
-    frame next = std::move(pending_frames_.front());
-    pending_frames_.pop_front();
+  while (!waiting_for_worker_ && !closing() && next_pending_ < pending_frames_.size()) {
+    frame next = std::move(pending_frames_[next_pending_++]);
     handle(std::move(next));
   }
+  if (next_pending_ >= pending_frames_.size()) drop_pending_frames();
   if (waiting_for_worker_) {
     pause_reading();
   } else if (!closing()) {
@@ -347,7 +352,7 @@ void stomp_session::fail(std::string_view message, const frame* cause) {
 
 void stomp_session::fail(std::string_view message, const std::optional<std::string>& receipt) {
   if (closing()) return;
-  pending_frames_.clear();
+  drop_pending_frames();
   send_frame(encode_error(message, receipt, "", version_));
   close_after_writes(net::websocket::close_code::normal, "");
 }
@@ -391,7 +396,7 @@ void stomp_session::on_closing() {
   heart_beat_timer_.cancel();
   for (auto& each : subscriptions_) each->stop();
   subscriptions_.clear();
-  pending_frames_.clear();
+  drop_pending_frames();
 }
 
 }  // namespace livechat::stomp

@@ -10,7 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
-#include <deque>
+#include <vector>
 #include <memory>
 #include <optional>
 #include <string>
@@ -59,6 +59,7 @@ class stomp_session final : public net::websocket_connection {
   void on_output_drained() override;
 
   void handle_next_frames();
+  void drop_pending_frames();
   void handle(frame&& received);
   void handle_connect(const frame& received);
   void handle_subscribe(const frame& received);
@@ -89,7 +90,10 @@ class stomp_session final : public net::websocket_connection {
   std::string user_id_;  // empty for an anonymous connection
   heart_beat_intervals heart_beat_;
   boost::asio::steady_timer heart_beat_timer_;
-  std::deque<frame> pending_frames_;
+  // Frames received and not yet handled, from next_pending_ on. A vector, not a deque: an
+  // empty std::deque still holds a 512-byte block, on every idle connection.
+  std::vector<frame> pending_frames_;
+  std::size_t next_pending_ = 0;
   bool waiting_for_worker_ = false;
   std::vector<std::shared_ptr<subscription>> subscriptions_;
 };
