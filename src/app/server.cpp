@@ -66,7 +66,8 @@ server::server(const settings& config)
       drain_timer_(control_),
       tick_timer_(control_) {
   for (std::size_t index = 0; index < io_threads_.size(); ++index) {
-    thread_fanouts_.push_back(std::make_unique<fanout::thread_fanout>(index));
+    thread_fanouts_.push_back(
+        std::make_unique<fanout::thread_fanout>(index, io_threads_.context(index).get_executor()));
     inboxes_.push_back(std::make_unique<fanout::batch_inbox>());
   }
   if (!config.tenant_base_url.empty()) {

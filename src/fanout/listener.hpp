@@ -15,23 +15,25 @@ struct stream_tag;
 using stream_hook = boost::intrusive::list_base_hook<
     boost::intrusive::tag<stream_tag>, boost::intrusive::link_mode<boost::intrusive::auto_unlink>>;
 
+// Linked while the connection waits for its write of the tick (see thread_fanout).
+struct flush_tag;
+using flush_hook = boost::intrusive::list_base_hook<
+    boost::intrusive::tag<flush_tag>, boost::intrusive::link_mode<boost::intrusive::auto_unlink>>;
+
 /// A streaming connection (SSE, STOMP) that queues deliveries during a tick and writes them
 /// all at its end. Its thread's fan-out tracks it, to tell it when the server shuts down.
-class delivery_sink : public stream_hook {
+class delivery_sink : public stream_hook, public flush_hook {
  public:
   virtual ~delivery_sink() = default;
 
-  /// Starts one write of everything queued this tick. Called once per tick, after every
-  /// listener of this connection has had its batches.
+  /// Starts one write of everything queued so far. Called once per delivery pass, after every
+  /// listener of this connection has had its batches; not at all if the connection is
+  /// destroyed first.
   virtual void flush_deliveries() = 0;
 
   /// The server is shutting down: tell the client (STOMP ERROR, SSE end) and close once the
   /// queued bytes are written.
   virtual void shut_down() = 0;
-
- private:
-  friend class thread_fanout;
-  bool flush_scheduled_ = false;
 };
 
 using listener_hook = boost::intrusive::list_base_hook<

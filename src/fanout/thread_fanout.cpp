@@ -1,5 +1,9 @@
 #include "fanout/thread_fanout.hpp"
 
+#include <boost/asio/post.hpp>
+
+#include <iterator>
+
 namespace livechat::fanout {
 
 void thread_fanout::add(listener& subscriber) {
@@ -30,10 +34,7 @@ void thread_fanout::deliver(const batch_list& batches) {
       listener& subscriber = *position++;
       delivery_sink* sink = subscriber.deliver(delivered);
       if (sink != nullptr) messages_queued += delivered->messages.size();
-      if (sink != nullptr && !sink->flush_scheduled_) {
-        sink->flush_scheduled_ = true;
-        sinks_to_flush_.push_back(sink);
-      }
+      if (sink != nullptr && !sink->flush_hook::is_linked()) to_flush_.push_back(*sink);
     }
   }
   delivered_.store(delivered_.load(std::memory_order_relaxed) + messages_queued,
@@ -44,12 +45,27 @@ void thread_fanout::deliver(const batch_list& batches) {
     if (found != rooms_.end() && found->second.empty()) rooms_.erase(found);
   }
   emptied_during_delivery_.clear();
-  // One write per connection per tick, however many rooms and messages it got.
-  for (delivery_sink* sink : sinks_to_flush_) {
-    sink->flush_scheduled_ = false;
-    sink->flush_deliveries();
+  // One write per connection per pass, however many rooms and messages it got. A slice
+  // already posted will reach the connections added now.
+  if (!flush_posted_) flush_pending(executor_ ? flush_slice_ : to_flush_.size());
+}
+
+void thread_fanout::flush_pending(std::size_t limit) {
+  for (std::size_t flushed = 0; flushed < limit && !to_flush_.empty(); ++flushed) {
+    delivery_sink& sink = to_flush_.front();
+    to_flush_.pop_front();
+    sink.flush_deliveries();
   }
-  sinks_to_flush_.clear();
+  if (to_flush_.empty() || flush_posted_ || !executor_) return;
+  flush_posted_ = true;
+  boost::asio::post(executor_, [this] {
+    flush_posted_ = false;
+    flush_pending(flush_slice_);
+  });
+}
+
+std::size_t thread_fanout::flushes_pending() const {
+  return static_cast<std::size_t>(std::distance(to_flush_.begin(), to_flush_.end()));
 }
 
 std::size_t thread_fanout::listener_count() const {
@@ -63,6 +79,7 @@ std::size_t thread_fanout::listener_count() const {
 namespace livechat::fanout {
 
 void thread_fanout::shut_down_streams() {
+  flush_pending(to_flush_.size());
   // Closing may unlink a stream: walk a copy.
   std::vector<delivery_sink*> streams;
   for (delivery_sink& stream : streams_) streams.push_back(&stream);

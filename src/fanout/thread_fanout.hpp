@@ -1,7 +1,15 @@
 #pragma once
 // One I/O thread's share of fan-out: its listeners by room, and the delivery of each tick's
 // batches to them. Everything here runs on that one thread, so nothing is locked.
+//
+// A delivery pass has two halves. First every listener queues its share of the batches, which
+// costs a few nanoseconds each; then every connection that got something writes once, a
+// system call each. Given the thread's executor, the writes go in slices, each slice a handler
+// of its own, so that requests, accepts and reads of the same thread are served between slices
+// instead of waiting for thousands of writes; a pass that arrives meanwhile queues its batches
+// and joins the writes still to be made, so a connection still writes once.
 
+#include <boost/asio/any_io_executor.hpp>
 #include <boost/intrusive/list.hpp>
 
 #include <atomic>
@@ -20,7 +28,13 @@ namespace livechat::fanout {
 
 class thread_fanout {
  public:
-  explicit thread_fanout(std::size_t thread_index) : thread_index_(thread_index) {}
+  /// Writes `flush_slice` connections per handler on `executor`. Without an executor every
+  /// write of a pass is made before deliver() returns (tests, micro-benchmarks).
+  explicit thread_fanout(std::size_t thread_index, boost::asio::any_io_executor executor = {},
+                         std::size_t flush_slice = default_flush_slice)
+      : thread_index_(thread_index), executor_(std::move(executor)), flush_slice_(flush_slice) {}
+
+  static constexpr std::size_t default_flush_slice = 256;
 
   std::size_t thread_index() const { return thread_index_; }
 
@@ -32,9 +46,12 @@ class thread_fanout {
   /// itself while it is being delivered to, but no other.
   void remove(listener& subscriber);
 
-  /// Delivers one tick's batches to this thread's listeners, then has every connection that
-  /// got something write once.
+  /// Delivers batches (a tick's, or those of several ticks in order) to this thread's
+  /// listeners, then has every connection that got something write once.
   void deliver(const batch_list& batches);
+
+  /// Connections queued for their write and not yet written (for tests).
+  std::size_t flushes_pending() const;
 
   /// Listeners on this thread (for metrics and tests).
   std::size_t listener_count() const;
@@ -45,17 +62,25 @@ class thread_fanout {
   /// Tracks a streaming connection of this thread until it is destroyed.
   void track(delivery_sink& stream) { streams_.push_back(stream); }
 
-  /// Tells every tracked connection that the server shuts down.
+  /// Makes every pending write, then tells every tracked connection that the server shuts
+  /// down.
   void shut_down_streams();
 
  private:
   using listener_list =
       boost::intrusive::list<listener, boost::intrusive::constant_time_size<false>>;
 
+  // Writes up to `limit` pending connections; posts the rest when there is an executor.
+  void flush_pending(std::size_t limit);
 
   const std::size_t thread_index_;
   std::unordered_map<std::string, listener_list, model::string_hash, std::equal_to<>> rooms_;
-  std::vector<delivery_sink*> sinks_to_flush_;
+  boost::asio::any_io_executor executor_;
+  const std::size_t flush_slice_;
+  boost::intrusive::list<delivery_sink, boost::intrusive::base_hook<flush_hook>,
+                         boost::intrusive::constant_time_size<false>>
+      to_flush_;
+  bool flush_posted_ = false;
   boost::intrusive::list<delivery_sink, boost::intrusive::base_hook<stream_hook>,
                          boost::intrusive::constant_time_size<false>>
       streams_;

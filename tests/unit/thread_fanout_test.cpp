@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
 #include <functional>
 #include <memory>
 #include <string>
@@ -185,6 +188,71 @@ TEST(ThreadFanoutTest, RemovedOrDestroyedListenersGetNothing) {
   fanout.deliver({make_test_batch("a", 2, 2)});
   EXPECT_EQ(staying.received.size(), 1u);
   EXPECT_EQ(sink.flushes, 1);
+}
+
+TEST(ThreadFanoutTest, WithAnExecutorWritesInSlicesBetweenOtherHandlers) {
+  boost::asio::io_context io;
+  thread_fanout fanout(0, io.get_executor(), 2);
+  std::vector<std::unique_ptr<counting_sink>> sinks;
+  std::vector<std::unique_ptr<recording_listener>> listeners;
+  for (int i = 0; i < 5; ++i) {
+    sinks.push_back(std::make_unique<counting_sink>());
+    listeners.push_back(std::make_unique<recording_listener>("a", sinks.back().get()));
+    fanout.add(*listeners.back());
+  }
+  fanout.deliver({make_test_batch("a", 1, 1)});
+  // Every listener queued at once; two connections wrote, the rest wait for their slices.
+  for (const auto& each : listeners) EXPECT_EQ(each->received.size(), 1u);
+  EXPECT_EQ(fanout.flushes_pending(), 3u);
+  bool other_handler_ran = false;
+  boost::asio::post(io, [&] {
+    other_handler_ran = true;
+    EXPECT_EQ(fanout.flushes_pending(), 3u);  // it ran between two slices
+  });
+  // A pass arriving meanwhile joins the pending writes: the three still waiting write both
+  // batches at once, the two already written are queued again.
+  fanout.deliver({make_test_batch("a", 2, 2)});
+  EXPECT_EQ(fanout.flushes_pending(), 5u);
+  io.run();
+  EXPECT_TRUE(other_handler_ran);
+  EXPECT_EQ(fanout.flushes_pending(), 0u);
+  EXPECT_EQ(sinks[0]->queued_at_flush, (std::vector<int>{1, 2}));  // written in each pass
+  EXPECT_EQ(sinks[1]->queued_at_flush, (std::vector<int>{1, 2}));
+  for (std::size_t i = 2; i < sinks.size(); ++i) {
+    EXPECT_EQ(sinks[i]->queued_at_flush, (std::vector<int>{2})) << i;  // both batches in one write
+  }
+}
+
+TEST(ThreadFanoutTest, AConnectionDestroyedBeforeItsSliceIsNotWritten) {
+  boost::asio::io_context io;
+  thread_fanout fanout(0, io.get_executor(), 1);
+  counting_sink first;
+  auto doomed = std::make_unique<counting_sink>();
+  recording_listener to_first("a", &first);
+  recording_listener to_doomed("a", doomed.get());
+  fanout.add(to_first);
+  fanout.add(to_doomed);
+  fanout.deliver({make_test_batch("a", 1, 1)});
+  EXPECT_EQ(fanout.flushes_pending(), 1u);
+  doomed.reset();  // unlinks itself from the pending writes
+  EXPECT_EQ(fanout.flushes_pending(), 0u);
+  io.run();
+  EXPECT_EQ(first.flushes, 1);
+}
+
+TEST(ThreadFanoutTest, ShutDownMakesThePendingWritesFirst) {
+  boost::asio::io_context io;
+  thread_fanout fanout(0, io.get_executor(), 1);
+  counting_sink first;
+  counting_sink second;
+  recording_listener to_first("a", &first);
+  recording_listener to_second("a", &second);
+  fanout.add(to_first);
+  fanout.add(to_second);
+  fanout.deliver({make_test_batch("a", 1, 1)});
+  fanout.shut_down_streams();
+  EXPECT_EQ(first.flushes + second.flushes, 2);
+  EXPECT_EQ(fanout.flushes_pending(), 0u);
 }
 
 }  // namespace
