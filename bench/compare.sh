@@ -312,7 +312,10 @@ for scenario in "${scenarios[@]}"; do
       ;;
     idle)
       plan_connections=$idle_connections plan_messages=0
-      load=(--connections "$plan_connections" --messages "$plan_messages")
+      # Memory is read after 3 s of quiet: idle connections are those that have been idle a
+      # while, and a server may tidy up after the handshakes (livechat gives back the write
+      # buffers of a connection that has not written for a second).
+      load=(--connections "$plan_connections" --messages "$plan_messages" --hold-ms 3000)
       run idle-ws livechat stomp "STOMP, anonymous, subscribed to a live-stream session" "${load[@]}"
       run idle-ws nchan ws "" "${load[@]}"
       run idle-ws socketio socketio "" "${load[@]}"

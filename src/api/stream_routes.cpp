@@ -29,9 +29,11 @@ std::optional<std::int64_t> resume_after(const request_context& context) {
   return context.query_message_id("sinceId");
 }
 
-// Tickets live as long as the stream; std::function needs a copyable handle to them.
+// Tickets live as long as the stream; std::function needs a copyable handle to them. With no
+// limit set (the default) they hold nothing, and every connection is spared the allocation.
 template <typename... Tickets>
 std::shared_ptr<void> hold(Tickets&&... tickets) {
+  if (!(tickets.held() || ...)) return nullptr;
   return std::make_shared<std::tuple<std::decay_t<Tickets>...>>(std::move(tickets)...);
 }
 

@@ -22,6 +22,8 @@ constexpr auto drain_timeout = std::chrono::seconds(6);
 constexpr auto stream_goodbye_timeout = std::chrono::seconds(1);
 constexpr auto billing_flush_timeout = std::chrono::seconds(2);
 constexpr auto drain_poll_interval = std::chrono::milliseconds(20);
+// How often each I/O thread sweeps its streams for due keep-alives and idle buffers.
+constexpr auto housekeeping_interval = std::chrono::milliseconds(250);
 
 // Password hashing and SQLite block: they run here, never on an I/O thread. Each hash holds
 // 64 MiB while it runs, which bounds this pool's memory at a few hundred MiB.
@@ -68,6 +70,7 @@ server::server(const settings& config)
   for (std::size_t index = 0; index < io_threads_.size(); ++index) {
     thread_fanouts_.push_back(
         std::make_unique<fanout::thread_fanout>(index, io_threads_.context(index).get_executor()));
+    thread_fanouts_.back()->start_housekeeping(housekeeping_interval);
     inboxes_.push_back(std::make_unique<fanout::batch_inbox>());
   }
   if (!config.tenant_base_url.empty()) {
@@ -96,8 +99,14 @@ server::server(const settings& config)
   const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(config.host), config.port);
   listener_ = std::make_shared<net::listener>(
       control_, io_threads_, endpoint, [this](asio::ip::tcp::socket&& socket) {
-        std::make_shared<net::http_session>(std::move(socket), dispatcher_, limits_, lifecycle_)
-            ->start();
+        // Made on the connection's own thread: everything a connection allocates then comes
+        // from that thread's heap, instead of short-lived sessions made here leaving holes
+        // between the long-lived pieces this thread allocates for every socket.
+        auto executor = socket.get_executor();
+        asio::post(executor, [this, socket = std::move(socket)]() mutable {
+          std::make_shared<net::http_session>(std::move(socket), dispatcher_, limits_, lifecycle_)
+              ->start();
+        });
       });
 }
 

@@ -4,6 +4,7 @@
 
 #include <boost/intrusive/list.hpp>
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -34,6 +35,13 @@ class delivery_sink : public stream_hook, public flush_hook {
   /// The server is shutting down: tell the client (STOMP ERROR, SSE end) and close once the
   /// queued bytes are written.
   virtual void shut_down() = 0;
+
+  /// Called on the connection's thread every housekeeping interval (a quarter of a second):
+  /// time to send a keep-alive that is due, or to give back buffers an idle connection no
+  /// longer needs. One sweep per thread instead of a timer per connection: an idle
+  /// connection then holds no timer and no pending timer operation. Must not destroy the
+  /// connection synchronously (defer closing to a posted handler).
+  virtual void on_housekeeping(std::chrono::steady_clock::time_point /*now*/) {}
 };
 
 using listener_hook = boost::intrusive::list_base_hook<

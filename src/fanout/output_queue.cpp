@@ -45,4 +45,11 @@ void output_queue::finish_write() {
   }
 }
 
+void output_queue::release_spare_capacity() {
+  if (!idle()) return;
+  std::vector<piece>().swap(writing_);
+  std::vector<piece>().swap(queued_);
+  std::vector<boost::asio::const_buffer>().swap(buffers_);
+}
+
 }  // namespace livechat::fanout

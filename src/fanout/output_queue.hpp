@@ -40,6 +40,11 @@ class output_queue {
   /// The write in progress ended (done or failed): its pieces are released.
   void finish_write();
 
+  /// When idle, gives back the slots kept for the next write. For a connection that has not
+  /// written for a while: most connections are idle, and a busy one should not pay an
+  /// allocation per tick to get its slots back.
+  void release_spare_capacity();
+
  private:
   struct piece {
     std::shared_ptr<const void> owner;  // null for owned bytes

@@ -35,73 +35,78 @@ room_subscription::~room_subscription() { stop(); }
 
 void room_subscription::start(std::size_t thread_index, boost::asio::any_io_executor executor) {
   thread_index_ = thread_index;
-  executor_ = std::move(executor);
   // Local routing first, then the hub: batches flushed from now on reach this thread, and the
   // snapshot covers everything before.
   services_.thread_fanouts[thread_index_]->add(*this);
-  snapshot_ = services_.hub.subscribe(room_id(), thread_index_,
-                                      after_id_.value_or(std::numeric_limits<std::int64_t>::max()));
+  replay_ = std::make_unique<replay_state>();
+  replay_->executor = std::move(executor);
+  auto& snapshot = replay_->snapshot;
+  snapshot = services_.hub.subscribe(room_id(), thread_index_,
+                                     after_id_.value_or(std::numeric_limits<std::int64_t>::max()));
   registered_ = true;
-  if (known_closed_) snapshot_.closed = true;
+  if (known_closed_) snapshot.closed = true;
 
   if (!after_id_) {
     // Live only. When this node has seen no message of the room yet, the first batch is taken
     // whole, whatever its ids.
-    cursor_ = subscription_cursor(snapshot_.last_id, snapshot_.last_id > 0);
+    cursor_ = subscription_cursor(snapshot.last_id, snapshot.last_id > 0);
     return finish_replay();
   }
   cursor_ = subscription_cursor(*after_id_);
   const bool memory_has_all_after =
-      (snapshot_.oldest_held_id > 0 && snapshot_.oldest_held_id <= *after_id_ + 1) ||
-      (snapshot_.last_id > 0 && snapshot_.last_id <= *after_id_);
+      (snapshot.oldest_held_id > 0 && snapshot.oldest_held_id <= *after_id_ + 1) ||
+      (snapshot.last_id > 0 && snapshot.last_id <= *after_id_);
   if (memory_has_all_after) return replay_from_memory();
   fetch_history(*after_id_);
 }
 
 void room_subscription::replay_from_memory() {
-  memory_replayed_ = true;
-  replay_ = std::move(snapshot_.recent);
-  snapshot_.recent = {};
-  replay_position_ = 0;
+  replay_->memory_replayed = true;
+  replay_->page = std::move(replay_->snapshot.recent);
+  replay_->snapshot.recent = {};
+  replay_->position = 0;
   pump_replay();
 }
 
 void room_subscription::pump_replay() {
   const std::size_t threshold = services_.output_limit_bytes / replay_queue_share;
-  while (replay_position_ < replay_.size()) {
+  auto& replay = *replay_;
+  while (replay.position < replay.page.size()) {
     if (queued_bytes() >= threshold) {
       // on_output_drained() picks up from here once the connection has written some.
-      waiting_for_drain_ = true;
+      replay.waiting_for_drain = true;
       sink().flush_deliveries();
       return;
     }
-    const std::size_t count = std::min(replay_chunk_messages, replay_.size() - replay_position_);
-    if (!send_replay(std::span(replay_).subspan(replay_position_, count))) return;
-    replay_position_ += count;
+    const std::size_t count = std::min(replay_chunk_messages, replay.page.size() - replay.position);
+    if (!send_replay(std::span(replay.page).subspan(replay.position, count))) return;
+    replay.position += count;
   }
   sink().flush_deliveries();
-  replay_ = {};
-  replay_position_ = 0;
-  if (more_in_store_) {
-    more_in_store_ = false;
+  replay.page = {};
+  replay.position = 0;
+  if (replay.more_in_store) {
+    replay.more_in_store = false;
     return fetch_history(cursor_.last_seen());
   }
   // The store's pages are done; what memory held at subscription time may go further.
-  if (!memory_replayed_) return replay_from_memory();
+  if (!replay.memory_replayed) return replay_from_memory();
   finish_replay();
 }
 
 void room_subscription::on_output_drained() {
-  if (stopped_ || !waiting_for_drain_) return;
+  if (stopped_ || !replay_ || !replay_->waiting_for_drain) return;
   if (queued_bytes() >= services_.output_limit_bytes / replay_queue_share) return;
-  waiting_for_drain_ = false;
+  replay_->waiting_for_drain = false;
   pump_replay();
 }
 
 void room_subscription::stop() {
   if (stopped_) return;
   stopped_ = true;
-  held_.clear();
+  // The replay state itself stays until the subscription goes: stop() may come from inside
+  // the replay (a subscriber given up).
+  if (replay_) replay_->held.clear();
   if (!registered_) return;
   registered_ = false;
   services_.thread_fanouts[thread_index_]->remove(*this);
@@ -110,7 +115,7 @@ void room_subscription::stop() {
 
 void room_subscription::fetch_history(std::int64_t after_id) {
   boost::asio::post(services_.workers, [weak = weak_from_this(), services = &services_,
-                                        room_id = room_id(), after_id, executor = executor_] {
+                                        room_id = room_id(), after_id, executor = replay_->executor] {
     std::vector<model::message> page;
     bool failed = false;
     try {
@@ -129,21 +134,20 @@ void room_subscription::fetch_history(std::int64_t after_id) {
 }
 
 void room_subscription::on_history(std::vector<model::message> page) {
-  more_in_store_ = static_cast<std::int64_t>(page.size()) == replay_page_size;
-  replay_ = std::move(page);
-  replay_position_ = 0;
+  replay_->more_in_store = static_cast<std::int64_t>(page.size()) == replay_page_size;
+  replay_->page = std::move(page);
+  replay_->position = 0;
   pump_replay();
 }
 
 void room_subscription::finish_replay() {
-  replaying_ = false;
-  if (snapshot_.closed) {
+  // Live from here: the replay state goes, what it held is delivered.
+  const auto replay = std::move(replay_);
+  if (replay->snapshot.closed) {
     closed_ = true;
     if (!send_closed()) return give_up();
   }
-  auto held = std::move(held_);
-  held_ = {};
-  for (const auto& delivered : held) {
+  for (const auto& delivered : replay->held) {
     if (closed_) break;  // nothing follows `closed`, but what was queued must still be written
     if (!deliver_live(delivered)) return;  // gave up
   }
@@ -166,12 +170,12 @@ bool room_subscription::send_replay(std::span<const model::message> messages) {
 
 delivery_sink* room_subscription::deliver(const std::shared_ptr<const batch>& delivered) {
   if (stopped_ || closed_) return nullptr;
-  if (replaying_) {
-    if (held_.size() >= max_held_batches) {
+  if (replay_) {
+    if (replay_->held.size() >= max_held_batches) {
       give_up();
       return nullptr;
     }
-    held_.push_back(delivered);
+    replay_->held.push_back(delivered);
     return nullptr;
   }
   return deliver_live(delivered) ? &sink() : nullptr;

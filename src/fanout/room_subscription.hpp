@@ -78,16 +78,22 @@ class room_subscription : public listener,
   const std::optional<std::int64_t> after_id_;
   const bool known_closed_;
   std::size_t thread_index_ = 0;
-  boost::asio::any_io_executor executor_;
   subscription_cursor cursor_{0};
-  subscribe_snapshot snapshot_;
-  std::vector<std::shared_ptr<const batch>> held_;  // live batches that came during the replay
-  std::vector<model::message> replay_;  // the page (from the store or memory) being replayed
-  std::size_t replay_position_ = 0;
-  bool more_in_store_ = false;          // the last store page was full: read another
-  bool memory_replayed_ = false;        // the hub snapshot's messages went into the replay
-  bool waiting_for_drain_ = false;
-  bool replaying_ = true;
+
+  // What the start needs until the subscriber is live: allocated at start() and freed when the
+  // replay ends, so a live subscription (most of them, for most of their life) does not carry
+  // it.
+  struct replay_state {
+    boost::asio::any_io_executor executor;  // where pages read from the store come back
+    subscribe_snapshot snapshot;
+    std::vector<std::shared_ptr<const batch>> held;  // live batches that came meanwhile
+    std::vector<model::message> page;  // the page (from the store or memory) being replayed
+    std::size_t position = 0;
+    bool more_in_store = false;     // the last store page was full: read another
+    bool memory_replayed = false;   // the hub snapshot's messages went into the replay
+    bool waiting_for_drain = false;
+  };
+  std::unique_ptr<replay_state> replay_;  // null once live
   bool registered_ = false;
   bool stopped_ = false;
   bool closed_ = false;

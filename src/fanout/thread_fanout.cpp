@@ -78,6 +78,24 @@ std::size_t thread_fanout::listener_count() const {
 
 namespace livechat::fanout {
 
+void thread_fanout::start_housekeeping(std::chrono::milliseconds interval) {
+  housekeeping_timer_.emplace(executor_);
+  schedule_housekeeping(interval);
+}
+
+void thread_fanout::schedule_housekeeping(std::chrono::milliseconds interval) {
+  housekeeping_timer_->expires_after(interval);
+  housekeeping_timer_->async_wait([this, interval](const boost::system::error_code& error) {
+    if (error) return;
+    const auto now = std::chrono::steady_clock::now();
+    for (auto position = streams_.begin(); position != streams_.end();) {
+      delivery_sink& stream = *position++;  // step first: a stream may unlink itself
+      stream.on_housekeeping(now);
+    }
+    schedule_housekeeping(interval);
+  });
+}
+
 void thread_fanout::shut_down_streams() {
   flush_pending(to_flush_.size());
   // Closing may unlink a stream: walk a copy.

@@ -10,7 +10,11 @@
 // and joins the writes still to be made, so a connection still writes once.
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/intrusive/list.hpp>
+
+#include <chrono>
+#include <optional>
 
 #include <atomic>
 #include <cstddef>
@@ -59,6 +63,10 @@ class thread_fanout {
   /// Messages this thread has queued to subscribers, once per subscriber (any thread may read).
   std::uint64_t messages_delivered() const { return delivered_.load(std::memory_order_relaxed); }
 
+  /// Calls on_housekeeping() of every tracked connection every `interval`, from now until
+  /// the thread's context stops. Needs the executor.
+  void start_housekeeping(std::chrono::milliseconds interval);
+
   /// Tracks a streaming connection of this thread until it is destroyed.
   void track(delivery_sink& stream) { streams_.push_back(stream); }
 
@@ -72,6 +80,7 @@ class thread_fanout {
 
   // Writes up to `limit` pending connections; posts the rest when there is an executor.
   void flush_pending(std::size_t limit);
+  void schedule_housekeeping(std::chrono::milliseconds interval);
 
   const std::size_t thread_index_;
   std::unordered_map<std::string, listener_list, model::string_hash, std::equal_to<>> rooms_;
@@ -81,6 +90,7 @@ class thread_fanout {
                          boost::intrusive::constant_time_size<false>>
       to_flush_;
   bool flush_posted_ = false;
+  std::optional<boost::asio::steady_timer> housekeeping_timer_;
   boost::intrusive::list<delivery_sink, boost::intrusive::base_hook<stream_hook>,
                          boost::intrusive::constant_time_size<false>>
       streams_;

@@ -48,6 +48,10 @@ class websocket_connection : public fanout::delivery_sink,
   /// A write completed, so the queue has room again (a paced replay goes on).
   virtual void on_output_drained() {}
 
+  /// The thread's sweep (see fanout::delivery_sink): a connection that has not written for a
+  /// second gives back its spare write slots. Subclasses that override this call it too.
+  void on_housekeeping(std::chrono::steady_clock::time_point now) override;
+
   /// Bytes queued and not yet written.
   std::size_t queued_bytes() const { return queue_.bytes(); }
 

@@ -27,6 +27,9 @@ class stream_limits {
     ticket(const ticket&) = delete;
     ~ticket();
 
+    /// False when no limit applies: the ticket holds no place and need not be kept.
+    bool held() const { return limits_ != nullptr; }
+
    private:
     stream_limits* limits_;
     bool per_session_;

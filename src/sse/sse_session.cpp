@@ -12,6 +12,9 @@ namespace livechat::sse {
 
 namespace asio = boost::asio;
 
+// A stream that has written nothing for this long gives back its spare write slots.
+constexpr auto idle_after = std::chrono::seconds(1);
+
 // The subscription, writing SSE into the session's queue.
 class sse_session::room_stream final : public fanout::room_subscription {
  public:
@@ -54,8 +57,7 @@ sse_session::sse_session(boost::beast::tcp_stream&& stream, fanout::delivery_ser
       services_(services),
       counted_(services),
       options_(std::move(options)),
-      queue_(services.output_limit_bytes),
-      keep_alive_timer_(socket_.get_executor()) {}
+      queue_(services.output_limit_bytes) {}
 
 sse_session::~sse_session() {
   if (subscription_) subscription_->stop();
@@ -75,6 +77,7 @@ void sse_session::start(std::size_t thread_index) {
   head += "\r\n";
   head += stream_preamble();
   (void)queue_.push_owned(std::move(head));
+  last_write_ = std::chrono::steady_clock::now();
 
   services_.thread_fanouts[thread_index]->track(*this);
   // For an ended session the subscription replays what the client missed (if it says what it
@@ -84,7 +87,6 @@ void sse_session::start(std::size_t thread_index) {
   subscription_->start(thread_index, socket_.get_executor());
   flush_deliveries();
   do_watch_for_close();
-  arm_keep_alive();
 }
 
 void sse_session::flush_deliveries() {
@@ -103,7 +105,7 @@ void sse_session::shut_down() {
 }
 
 void sse_session::do_write() {
-  wrote_since_keep_alive_ = true;
+  last_write_ = std::chrono::steady_clock::now();
   asio::async_write(socket_, queue_.start_write(),
                     [self = shared_from_this()](const boost::system::error_code& error, std::size_t) {
                       self->on_write(error);
@@ -130,18 +132,15 @@ void sse_session::do_watch_for_close() {
                           });
 }
 
-void sse_session::arm_keep_alive() {
-  keep_alive_timer_.expires_after(options_.keep_alive_interval);
-  keep_alive_timer_.async_wait([weak = weak_from_this()](const boost::system::error_code& error) {
-    const auto self = weak.lock();
-    if (error || !self || self->closed_) return;
-    if (!self->wrote_since_keep_alive_ && !self->ending_) {
-      if (!self->queue_.push_owned(std::string(keep_alive_comment()))) return self->fail_too_slow();
-      self->flush_deliveries();
-    }
-    self->wrote_since_keep_alive_ = false;
-    self->arm_keep_alive();
-  });
+// Called by the thread's sweep every quarter second (see delivery_sink).
+void sse_session::on_housekeeping(std::chrono::steady_clock::time_point now) {
+  if (closed_ || ending_) return;
+  if (now - last_write_ >= options_.keep_alive_interval) {
+    if (!queue_.push_owned(std::string(keep_alive_comment()))) return fail_too_slow();
+    flush_deliveries();
+  } else if (now - last_write_ >= idle_after) {
+    queue_.release_spare_capacity();
+  }
 }
 
 void sse_session::end_after_writes() {
@@ -161,7 +160,6 @@ void sse_session::close() {
   if (closed_) return;
   closed_ = true;
   if (subscription_) subscription_->stop();
-  keep_alive_timer_.cancel();
   boost::system::error_code ignored;
   socket_.close(ignored);
 }

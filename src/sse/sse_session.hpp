@@ -5,7 +5,6 @@
 // with the connection, so each tick's event is written exactly as the batch holds it.
 
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
 #include <chrono>
@@ -49,7 +48,7 @@ class sse_session : public fanout::delivery_sink,
   void do_write();
   void on_write(const boost::system::error_code& error);
   void do_watch_for_close();
-  void arm_keep_alive();
+  void on_housekeeping(std::chrono::steady_clock::time_point now) override;
   void end_after_writes();
   void close();
   void fail_too_slow();
@@ -61,8 +60,7 @@ class sse_session : public fanout::delivery_sink,
   stream_options options_;
   fanout::output_queue queue_;
   std::shared_ptr<room_stream> subscription_;
-  boost::asio::steady_timer keep_alive_timer_;
-  bool wrote_since_keep_alive_ = false;
+  std::chrono::steady_clock::time_point last_write_;  // the start of the latest write
   bool ending_ = false;  // the stream ends once what is queued is written
   bool closed_ = false;
   char watch_byte_ = 0;

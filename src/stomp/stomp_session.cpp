@@ -101,8 +101,7 @@ stomp_session::stomp_session(asio::ip::tcp::socket&& socket, stomp_services& ser
       services_(services),
       counted_(services.delivery),
       thread_index_(thread_index),
-      held_place_(std::move(held_place)),
-      heart_beat_timer_(executor()) {
+      held_place_(std::move(held_place)) {
   services_.delivery.thread_fanouts[thread_index_]->track(*this);
 }
 
@@ -207,7 +206,6 @@ void stomp_session::handle_connect(const frame& received) {
                   {}};
   if (!user_id_.empty()) connected.headers.push_back({"user-name", user_id_});
   send_frame(encode(connected, version_));
-  arm_heart_beat();
 }
 
 void stomp_session::handle_subscribe(const frame& received) {
@@ -246,8 +244,11 @@ void stomp_session::handle_subscribe(const frame& received) {
           }
           services_.messages.check_reader(room, user_id_);
         } else if (decided->kind == sessions::destination_kind::session) {
-          decided->viewer_place = std::make_shared<sessions::stream_limits::ticket>(
-              services_.limits.admit_viewer(room));
+          auto place = services_.limits.admit_viewer(room);
+          if (place.held()) {
+            decided->viewer_place =
+                std::make_shared<sessions::stream_limits::ticket>(std::move(place));
+          }
         }
       },
       [this, id = std::string(*id), room = *room_id, after_id, receipt = receipt_of(received),
@@ -357,33 +358,22 @@ void stomp_session::fail(std::string_view message, const std::optional<std::stri
   close_after_writes(net::websocket::close_code::normal, "");
 }
 
-void stomp_session::arm_heart_beat() {
-  using std::chrono::steady_clock;
-  const auto send_every = heart_beat_.server_sends_every;
+// Heart-beats ride on the thread's quarter-second sweep instead of a timer per connection: a
+// heart-beat leaves at most 250 ms after it is due, well within the factor of two that
+// clients (and SPEC 5.1) allow.
+void stomp_session::on_housekeeping(std::chrono::steady_clock::time_point now) {
+  websocket_connection::on_housekeeping(now);
+  if (closing() || !connected_) return;
   const auto expect_every = heart_beat_.client_sends_every;
-  if (send_every.count() == 0 && expect_every.count() == 0) return;
-  auto deadline = steady_clock::time_point::max();
-  if (send_every.count() > 0) deadline = std::min(deadline, last_sent() + send_every);
   // SPEC 5.1: a client silent for twice its interval is disconnected.
-  if (expect_every.count() > 0) deadline = std::min(deadline, last_received() + 2 * expect_every);
-  heart_beat_timer_.expires_at(deadline);
-  heart_beat_timer_.async_wait([weak = std::weak_ptr(self())](const boost::system::error_code& error) {
-    const auto session = weak.lock();
-    if (error || !session || session->closing()) return;
-    session->on_heart_beat_timer();
-  });
-}
-
-void stomp_session::on_heart_beat_timer() {
-  const auto now = std::chrono::steady_clock::now();
-  const auto expect_every = heart_beat_.client_sends_every;
   if (expect_every.count() > 0 && now - last_received() >= 2 * expect_every) {
     spdlog::debug("STOMP client silent for twice its heart-beat; disconnecting");
-    return close_now();
+    // Deferred: the sweep is iterating over this thread's connections.
+    asio::post(executor(), [session = self()] { session->close_now(); });
+    return;
   }
   const auto send_every = heart_beat_.server_sends_every;
   if (send_every.count() > 0 && now - last_sent() >= send_every) send_frame(heart_beat());
-  arm_heart_beat();
 }
 
 void stomp_session::on_output_drained() {
@@ -393,7 +383,6 @@ void stomp_session::on_output_drained() {
 }
 
 void stomp_session::on_closing() {
-  heart_beat_timer_.cancel();
   for (auto& each : subscriptions_) each->stop();
   subscriptions_.clear();
   drop_pending_frames();

@@ -7,7 +7,6 @@
 // Frames are handled one at a time, in order: while one waits for a worker (a membership
 // check, a publish), reading pauses, so a client cannot queue work without bound.
 
-#include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
 #include <vector>
@@ -57,6 +56,7 @@ class stomp_session final : public net::websocket_connection {
   void on_message(std::string&& payload) override;
   void on_closing() override;
   void on_output_drained() override;
+  void on_housekeeping(std::chrono::steady_clock::time_point now) override;
 
   void handle_next_frames();
   void drop_pending_frames();
@@ -76,8 +76,6 @@ class stomp_session final : public net::websocket_connection {
   void send_frame(std::string_view encoded);
   void fail(std::string_view message, const frame* cause = nullptr);
   void fail(std::string_view message, const std::optional<std::string>& receipt);
-  void arm_heart_beat();
-  void on_heart_beat_timer();
   std::shared_ptr<stomp_session> self();
 
   stomp_services& services_;
@@ -89,7 +87,6 @@ class stomp_session final : public net::websocket_connection {
   protocol_version version_ = protocol_version::v1_2;
   std::string user_id_;  // empty for an anonymous connection
   heart_beat_intervals heart_beat_;
-  boost::asio::steady_timer heart_beat_timer_;
   // Frames received and not yet handled, from next_pending_ on. A vector, not a deque: an
   // empty std::deque still holds a 512-byte block, on every idle connection.
   std::vector<frame> pending_frames_;
