@@ -14,7 +14,7 @@ FUZZ_SECONDS   ?= 30
 SANITIZER_ENV  = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:quarantine_size_mb=8 \
                  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-.PHONY: sanitize-build run test build deps test-deps npm-deps unit-test bench-smoke integration-test sanitize-test fuzz-test clean
+.PHONY: sanitize-build run test build deps test-deps npm-deps unit-test bench-smoke compare-smoke integration-test sanitize-test fuzz-test clean
 
 run: deps build
 	mkdir -p data
@@ -38,7 +38,7 @@ npm-deps: package-lock.json
 # micro-benchmarks, to see that they still run), then both again under ASan + UBSan with
 # assertions on (clang, the same build that holds the fuzz targets), then each fuzzer for
 # FUZZ_SECONDS.
-test: test-deps npm-deps build unit-test bench-smoke integration-test sanitize-test fuzz-test
+test: test-deps npm-deps build unit-test bench-smoke integration-test compare-smoke sanitize-test fuzz-test
 
 unit-test:
 	cd $(BUILD_DIR) && ctest -L unit --output-on-failure -j $(JOBS)
@@ -47,6 +47,12 @@ unit-test:
 # Figures worth quoting come from --benchmark_min_time=1 (BENCHMARKS.md).
 bench-smoke:
 	./$(BUILD_DIR)/bench/micro_benchmarks --benchmark_min_time=0.01
+
+# The comparison with nchan and Socket.IO at small numbers (bench/compare.sh --quick): each
+# server starts, each scenario runs and reports. A smoke test of the instrument and the peers'
+# setup, not a measurement (BENCHMARKS.md has those); it installs nginx, nchan and gnuplot.
+compare-smoke:
+	LIVECHAT=$(BUILD_DIR)/livechat bench/compare.sh --quick --out $(BUILD_DIR)/compare-smoke
 
 integration-test:
 	cd $(BUILD_DIR) && ctest -L integration --output-on-failure
