@@ -107,7 +107,6 @@ boost::json::object to_json(const bench_report& report) {
 }
 
 std::string to_text(const bench_report& report) {
-  const auto json = to_json(report);
   const auto& connections = report.connections;
   const auto& deliveries = report.deliveries;
   const auto& latency = deliveries.latency;
@@ -149,13 +148,15 @@ std::string to_text(const bench_report& report) {
                      milliseconds(latency.percentile(0.999)), milliseconds(latency.max())));
   }
   if (report.server_connected) {
-    const auto& server = json.at("server").as_object();
-    line(fmt::format("server        RSS {} -> {} KiB ({} bytes per connection, PSS {})  CPU {} s",
+    const auto rss = per_connection_bytes(report, false);
+    const auto pss = per_connection_bytes(report, true);
+    line(fmt::format("server        RSS {} -> {} KiB ({:.0f} bytes per connection, PSS {:.0f})",
                      report.server_before ? report.server_before->rss_kib : 0,
-                     report.server_connected->rss_kib,
-                     boost::json::serialize(server.at("rss_per_connection_bytes")),
-                     boost::json::serialize(server.at("pss_per_connection_bytes")),
-                     boost::json::serialize(server.at("cpu_seconds"))));
+                     report.server_connected->rss_kib, rss.value_or(0), pss.value_or(0)));
+    if (report.server_end) {
+      line(fmt::format("              CPU {:.2f} s from the end of the hold to the end of the run",
+                       report.server_end->cpu_seconds - report.server_connected->cpu_seconds));
+    }
   }
   line(fmt::format("bench         CPU {:.2f} s over {:.2f} s", report.bench_cpu_seconds,
                    report.duration_seconds));
