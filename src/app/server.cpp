@@ -208,6 +208,7 @@ void server::finish() {
   broker_->stop();
   hub_.flush();
   io_threads_.stop();
+  for (auto& fanout : thread_fanouts_) fanout->stop_housekeeping();
   workers_.join();
 }
 

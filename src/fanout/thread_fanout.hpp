@@ -67,6 +67,10 @@ class thread_fanout {
   /// the thread's context stops. Needs the executor.
   void start_housekeeping(std::chrono::milliseconds interval);
 
+  /// Destroys the sweep's timer. Call once the thread has stopped, before its io_context is
+  /// destroyed (the timer cannot outlive the context's timer service).
+  void stop_housekeeping() { housekeeping_timer_.reset(); }
+
   /// Tracks a streaming connection of this thread until it is destroyed.
   void track(delivery_sink& stream) { streams_.push_back(stream); }
 
