@@ -227,6 +227,9 @@ int run_bench(const std::vector<std::string>& arguments) {
     exit_code = 1;
   }
   for (auto& child : children) {
+    // Closing our ends first: a process still waiting for word (another one failed) reads the
+    // end of its pipe and exits, instead of waiting for ever.
+    child.channel.reset();
     int status = 0;
     ::waitpid(child.pid, &status, 0);
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) exit_code = 1;
