@@ -97,26 +97,6 @@ delivery_report delivery_report_from(const json::object& message) {
   return report;
 }
 
-void merge(connect_report& into, const connect_report& part) {
-  into.attempted += part.attempted;
-  into.made += part.made;
-  into.failed += part.failed;
-  into.connect_time.merge(part.connect_time);
-  if (into.first_failure.empty()) into.first_failure = part.first_failure;
-  if (into.limit.empty()) into.limit = part.limit;
-}
-
-void merge(delivery_report& into, const delivery_report& part) {
-  into.expected += part.expected;
-  into.received += part.received;
-  into.duplicate += part.duplicate;
-  into.unexpected += part.unexpected;
-  into.dropped += part.dropped;
-  into.last_delivery_us = std::max(into.last_delivery_us, part.last_delivery_us);
-  into.latency.merge(part.latency);
-  if (into.first_failure.empty()) into.first_failure = part.first_failure;
-}
-
 // The life of a subscriber process: connect its share, report, wait for the word, count.
 [[noreturn]] void run_subscriber_process(const bench_options& options, process_channel& channel,
                                          std::size_t first, std::size_t count, double ramp_rate) {

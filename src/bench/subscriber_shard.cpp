@@ -21,6 +21,26 @@ constexpr auto poll_interval = 20ms;
 
 }  // namespace
 
+void merge(connect_report& into, const connect_report& part) {
+  into.attempted += part.attempted;
+  into.made += part.made;
+  into.failed += part.failed;
+  into.connect_time.merge(part.connect_time);
+  if (into.first_failure.empty()) into.first_failure = part.first_failure;
+  if (into.limit.empty()) into.limit = part.limit;
+}
+
+void merge(delivery_report& into, const delivery_report& part) {
+  into.expected += part.expected;
+  into.received += part.received;
+  into.duplicate += part.duplicate;
+  into.unexpected += part.unexpected;
+  into.dropped += part.dropped;
+  into.last_delivery_us = std::max(into.last_delivery_us, part.last_delivery_us);
+  into.latency.merge(part.latency);
+  if (into.first_failure.empty()) into.first_failure = part.first_failure;
+}
+
 struct subscriber_shard::thread_state {
   thread_state(asio::io_context& io, const subscriber_plan& plan)
       : context(io, plan), sweep_timer(io) {}
@@ -34,6 +54,31 @@ struct subscriber_shard::thread_state {
       for (auto& member : subscribers) member->check_timeout(now);
       sweep();
     });
+  }
+
+  // The thread's connect figures; `attempted` is left to the shard, which knows it.
+  connect_report connect_figures() const {
+    const auto& tally = context.tally;
+    return {0, tally.made, tally.failed, tally.first_failure, tally.limit, tally.connect_time};
+  }
+
+  // The thread's deliveries against the `acked_count` acknowledged messages of `acked`.
+  delivery_report delivery_figures(const std::vector<std::uint64_t>& acked,
+                                   std::uint64_t acked_count) const {
+    const auto& tally = context.tally;
+    delivery_report figures;
+    for (const auto& member : subscribers) {
+      if (!member->made()) continue;
+      figures.expected += acked_count;
+      figures.received += member->received_of(acked);
+    }
+    figures.duplicate = tally.duplicate;
+    figures.unexpected = tally.unexpected;
+    figures.dropped = tally.dropped;
+    figures.last_delivery_us = tally.last_delivery_us;
+    figures.first_failure = tally.first_failure;
+    figures.latency = tally.latency;
+    return figures;
   }
 
   subscriber_thread context;
@@ -99,13 +144,9 @@ connect_report subscriber_shard::connect_all() {
   report.attempted = count_;
   std::mutex report_mutex;
   on_every_thread([&](thread_state& state) {
+    const auto figures = state.connect_figures();
     const std::lock_guard lock(report_mutex);
-    const auto& tally = state.context.tally;
-    report.made += tally.made;
-    report.failed += tally.failed;
-    report.connect_time.merge(tally.connect_time);
-    if (report.first_failure.empty()) report.first_failure = tally.first_failure;
-    if (report.limit.empty()) report.limit = tally.limit;
+    merge(report, figures);
   });
   return report;
 }
@@ -128,20 +169,7 @@ delivery_report subscriber_shard::finish(const std::vector<std::uint64_t>& acked
   pool_.stop();
 
   delivery_report report;
-  for (const auto& thread : threads_) {
-    const auto& tally = thread->context.tally;
-    for (const auto& member : thread->subscribers) {
-      if (!member->made()) continue;
-      report.expected += acked_count;
-      report.received += member->received_of(acked);
-    }
-    report.duplicate += tally.duplicate;
-    report.unexpected += tally.unexpected;
-    report.dropped += tally.dropped;
-    report.last_delivery_us = std::max(report.last_delivery_us, tally.last_delivery_us);
-    report.latency.merge(tally.latency);
-    if (report.first_failure.empty()) report.first_failure = tally.first_failure;
-  }
+  for (const auto& thread : threads_) merge(report, thread->delivery_figures(acked, acked_count));
   return report;
 }
 

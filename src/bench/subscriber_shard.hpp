@@ -38,6 +38,11 @@ struct delivery_report {
   latency_histogram latency;
 };
 
+/// Adds `part` (another thread's or process's figures) into `into`; the first failure and
+/// limit seen are kept.
+void merge(connect_report& into, const connect_report& part);
+void merge(delivery_report& into, const delivery_report& part);
+
 class subscriber_shard {
  public:
   /// Subscribers `first` .. `first + count - 1` of the run, connected at `ramp_rate` per second.

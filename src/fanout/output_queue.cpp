@@ -45,8 +45,9 @@ void output_queue::finish_write() {
   }
 }
 
-void output_queue::release_spare_capacity() {
-  if (!idle()) return;
+void output_queue::release_spare_capacity(std::chrono::steady_clock::time_point last_write,
+                                          std::chrono::steady_clock::time_point now) {
+  if (!idle() || now - last_write < spare_capacity_idle_after) return;
   std::vector<piece>().swap(writing_);
   std::vector<piece>().swap(queued_);
   std::vector<boost::asio::const_buffer>().swap(buffers_);

@@ -5,6 +5,7 @@
 
 #include <boost/asio/buffer.hpp>
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -40,10 +41,16 @@ class output_queue {
   /// The write in progress ended (done or failed): its pieces are released.
   void finish_write();
 
-  /// When idle, gives back the slots kept for the next write. For a connection that has not
-  /// written for a while: most connections are idle, and a busy one should not pay an
-  /// allocation per tick to get its slots back.
-  void release_spare_capacity();
+  /// A connection that has not started a write for this long is idle: its queue may give back
+  /// its spare slots.
+  static constexpr std::chrono::seconds spare_capacity_idle_after{1};
+
+  /// When idle and `last_write` (when the connection last started a write) is at least
+  /// spare_capacity_idle_after before `now`, gives back the slots kept for the next write. Only
+  /// then: most connections are idle, but a busy one should not pay an allocation per tick to
+  /// get its slots back.
+  void release_spare_capacity(std::chrono::steady_clock::time_point last_write,
+                              std::chrono::steady_clock::time_point now);
 
  private:
   struct piece {

@@ -20,8 +20,6 @@ thread_local std::array<char, read_chunk_bytes> thread_read_buffer;
 // Reads per wake-up before yielding: a client that floods cannot keep its thread's other
 // connections waiting.
 constexpr int reads_per_turn = 4;
-// A connection that has written nothing for this long gives back its spare write slots.
-constexpr auto idle_after = std::chrono::seconds(1);
 
 }  // namespace
 
@@ -33,7 +31,7 @@ websocket_connection::websocket_connection(asio::ip::tcp::socket&& socket,
 websocket_connection::~websocket_connection() = default;
 
 void websocket_connection::on_housekeeping(std::chrono::steady_clock::time_point now) {
-  if (now - last_sent_ >= idle_after) queue_.release_spare_capacity();
+  queue_.release_spare_capacity(last_sent_, now);
 }
 
 void websocket_connection::start(std::string handshake_response,

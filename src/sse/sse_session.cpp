@@ -12,9 +12,6 @@ namespace livechat::sse {
 
 namespace asio = boost::asio;
 
-// A stream that has written nothing for this long gives back its spare write slots.
-constexpr auto idle_after = std::chrono::seconds(1);
-
 // The subscription, writing SSE into the session's queue.
 class sse_session::room_stream final : public fanout::room_subscription {
  public:
@@ -138,8 +135,8 @@ void sse_session::on_housekeeping(std::chrono::steady_clock::time_point now) {
   if (now - last_write_ >= options_.keep_alive_interval) {
     if (!queue_.push_owned(std::string(keep_alive_comment()))) return fail_too_slow();
     flush_deliveries();
-  } else if (now - last_write_ >= idle_after) {
-    queue_.release_spare_capacity();
+  } else {
+    queue_.release_spare_capacity(last_write_, now);
   }
 }
 

@@ -70,6 +70,21 @@ describe('the stream', () => {
     }
   });
 
+  test('an idle stream gets `: ping` after 15 s without a write, and not before', async () => {
+    const roomId = await sharedRoom();
+    const stream = await openRawSse(main.url, eventsPath(roomId, `?access_token=${bob.accessToken}`));
+    try {
+      const opened = performance.now();
+      await stream.waitForText((text) => text.includes('retry:'), 3000, 'the stream head');
+      const text = await stream.waitForText((t) => /^: ?ping$/m.test(t), 18_000, 'a `: ping` comment');
+      const after = performance.now() - opened;
+      assert.ok(after >= 14_500, `: ping after ${Math.round(after)} ms, before 15 s of silence`);
+      assert.equal(text.match(/^: ?ping$/gm).length, 1);
+    } finally {
+      stream.close();
+    }
+  });
+
   test('a fresh stream starts with live messages, not with history', async () => {
     const roomId = await sharedRoom();
     for (const n of [1, 2, 3]) await sendMessage(main.url, alice.accessToken, roomId, `old ${n}`);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -153,6 +154,25 @@ TEST(OutputQueueTest, SmallQueueKeepsItsFewSlots) {
   queue.finish_write();
   EXPECT_TRUE(queue.idle());
   EXPECT_LE(queue.reserved_pieces(), 32u);
+}
+
+TEST(OutputQueueTest, SpareSlotsGoBackOnlyAfterASecondWithoutWriting) {
+  output_queue queue(100);
+  ASSERT_TRUE(queue.push_owned("p"));
+  (void)queue.start_write();
+  queue.finish_write();
+  ASSERT_GT(queue.reserved_pieces(), 0u);
+  const auto wrote = std::chrono::steady_clock::now();
+  queue.release_spare_capacity(wrote, wrote + std::chrono::milliseconds(999));
+  EXPECT_GT(queue.reserved_pieces(), 0u);  // busy connections keep their slots
+  ASSERT_TRUE(queue.push_owned("q"));
+  queue.release_spare_capacity(wrote, wrote + std::chrono::seconds(5));
+  EXPECT_GT(queue.reserved_pieces(), 0u);  // not idle: something is queued
+  (void)queue.start_write();
+  queue.finish_write();
+  queue.release_spare_capacity(wrote, wrote + std::chrono::seconds(1));
+  EXPECT_EQ(queue.reserved_pieces(), 0u);
+  EXPECT_TRUE(queue.idle());
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -253,6 +254,33 @@ TEST(ThreadFanoutTest, ShutDownMakesThePendingWritesFirst) {
   fanout.shut_down_streams();
   EXPECT_EQ(first.flushes + second.flushes, 2);
   EXPECT_EQ(fanout.flushes_pending(), 0u);
+}
+
+// A stream that counts the sweeps that reached it.
+class sweeping_sink final : public delivery_sink {
+ public:
+  void shut_down() override {}
+  void flush_deliveries() override {}
+  void on_housekeeping(std::chrono::steady_clock::time_point) override { ++sweeps; }
+  int sweeps = 0;
+};
+
+TEST(ThreadFanoutTest, HousekeepingVisitsEveryTrackedStreamEachInterval) {
+  boost::asio::io_context io;
+  thread_fanout fanout(0, io.get_executor());
+  sweeping_sink kept;
+  auto gone = std::make_unique<sweeping_sink>();
+  fanout.track(kept);
+  fanout.track(*gone);
+  fanout.start_housekeeping(std::chrono::milliseconds(10));
+  io.run_for(std::chrono::milliseconds(35));
+  EXPECT_GE(kept.sweeps, 2);
+  EXPECT_EQ(gone->sweeps, kept.sweeps);
+  gone.reset();  // untracks itself: later sweeps do not touch it
+  const int before = kept.sweeps;
+  io.run_for(std::chrono::milliseconds(25));
+  EXPECT_GT(kept.sweeps, before);
+  fanout.stop_housekeeping();
 }
 
 }  // namespace
