@@ -11,6 +11,7 @@
   const AUTH_KEY = 'livechat.auth';
   const PAGE_SIZE = 20;
   const REFRESH_MARGIN_MS = 60_000;  // refresh an access token this long before it expires
+  const LIVE_NOTICE = 'Live connection: ';  // a STOMP ERROR's notice, cleared once reconnected
   const $ = (id) => document.getElementById(id);
 
   let auth = JSON.parse(sessionStorage.getItem(AUTH_KEY) || 'null');  // {userId, accessToken, refreshToken}
@@ -341,12 +342,13 @@
         const resumed = everConnected;
         everConnected = true;
         setConnection('connected', resumed && room ? `Reconnected: resumed after #${room.lastId}` : 'Connected');
+        if ($('notice').textContent.startsWith(LIVE_NOTICE)) notice('');
         subscribe();
       },
       onWebSocketClose: () => {
         if (stomp && stomp.active && everConnected) setConnection('reconnecting', 'Connection lost: reconnecting…');
       },
-      onStompError: (frame) => notice(`Live connection: ${frame.headers.message}`),
+      onStompError: (frame) => notice(`${LIVE_NOTICE}${frame.headers.message}`),
     });
     stomp.activate();
   }
