@@ -90,6 +90,7 @@
   }
 
   function refreshTokens() {
+    if (!auth) return Promise.reject(new Error('signed out'));
     refreshing ??= call('POST', '/users/refresh', { refreshToken: auth.refreshToken }, { authorized: false })
       .then((pair) => saveAuth({ ...auth, ...pair }))
       .catch((error) => {

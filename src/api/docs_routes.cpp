@@ -53,7 +53,7 @@ net::http_response embedded(const request_context& context, const std::string& n
   if (file->content_type.starts_with("text/html")) {
     response.set("Content-Security-Policy", page_policy(context.request));
   }
-  if (!unchanged) response.body() = std::string(file->body);
+  if (!unchanged) response.body().assign(file->body);
   response.prepare_payload();
   return response;
 }

@@ -45,11 +45,21 @@ after(async () => {
   await browser?.close();
 });
 
-/** A new tab that records what a page must never do: fail a script, break its CSP. */
+// A JWT (its header, base64url of '{"'), or the query parameter that carries one.
+const TOKEN_IN_URL = /eyJ|access_token=/;
+
+/** A new tab that records what a page must never do: fail a script, break its CSP, put a token
+ *  in a URL (where a log could keep it). */
 async function openPage(urlPath = '/') {
   const page = await browser.newPage();
   page.problems = [];
   page.on('pageerror', (error) => page.problems.push(`page error: ${error.message}`));
+  page.on('request', (request) => {
+    if (TOKEN_IN_URL.test(request.url())) page.problems.push(`token in a URL: ${request.url()}`);
+  });
+  page.on('websocket', (socket) => {
+    if (TOKEN_IN_URL.test(socket.url())) page.problems.push(`token in a URL: ${socket.url()}`);
+  });
   page.on('console', (message) => {
     if (message.type() === 'error' && /Content Security Policy|Refused to/.test(message.text())) {
       page.problems.push(`console: ${message.text()}`);
@@ -142,6 +152,11 @@ describe('the chat page', () => {
       assert.deepEqual(await shownIds(page), [1, 2, 3, 4], 'ids continue with no gap and no repeat');
     }
     await screenshot(pageB, 'chat-bob-resumed');
+
+    // Bob exits: the chat closes, and the room is offered to him to join again.
+    await pageB.getByRole('button', { name: 'Exit room' }).click();
+    await pageB.locator('#chat').waitFor({ state: 'hidden' });
+    await pageB.locator('#room-list li', { hasText: roomName }).getByRole('button', { name: 'Join' }).waitFor();
     assert.deepEqual([...pageA.problems, ...pageB.problems], []);
     await pageA.close();
     await pageB.close();
