@@ -61,7 +61,6 @@
     constructor(status, body) {
       super(body && body.message ? body.message : `HTTP ${status}`);
       this.status = status;
-      this.code = body && body.code;
     }
   }
 
