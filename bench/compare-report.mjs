@@ -17,7 +17,7 @@ if (!dir) {
   process.exit(2);
 }
 
-const serverOrder = ["livechat", "nchan", "socketio"];
+const serverOrder = ["livechat", "nchan", "socketio", "minimal"];
 const scenarioOrder = ["hot-session", "chat-room", "idle-ws", "idle-sse"];
 
 // What each scenario is meant to reach. The ones a run implies by itself (everyone connects,
