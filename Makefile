@@ -35,11 +35,24 @@ npm-deps: package-lock.json
 	@if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
 	  npm ci --no-audit --no-fund; fi
 
-# Every test: unit and integration on the Release build (and one short pass of the
+# Every test: unit, integration and browser on the Release build (and one short pass of the
 # micro-benchmarks, to see that they still run), then both again under ASan + UBSan with
 # assertions on (clang, the same build that holds the fuzz targets), then each fuzzer for
 # FUZZ_SECONDS.
-test: test-deps npm-deps build unit-test bench-smoke integration-test browser-test compare-smoke sanitize-test fuzz-test
+TEST_STEPS = build unit-test bench-smoke integration-test browser-test compare-smoke sanitize-test fuzz-test
+
+# Each step runs as its own make, timed, and a summary of the times closes the run; the first
+# failing step stops it.
+test: test-deps npm-deps
+	@set -e; times=""; begin=$$(date +%s); \
+	for step in $(TEST_STEPS); do \
+	  start=$$(date +%s); \
+	  echo "=== make $$step"; \
+	  $(MAKE) --no-print-directory $$step; \
+	  took=$$(( $$(date +%s) - start )); \
+	  echo "=== make $$step: $$took s"; times="$$times$$step $$took s\n"; \
+	done; \
+	printf "=== step times\n$$times=== make test: %d s\n" $$(( $$(date +%s) - begin ))
 
 unit-test:
 	cd $(BUILD_DIR) && ctest -L unit --output-on-failure -j $(JOBS)
