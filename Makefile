@@ -14,7 +14,7 @@ FUZZ_SECONDS   ?= 30
 SANITIZER_ENV  = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:quarantine_size_mb=8 \
                  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-.PHONY: sanitize-build run test build deps test-deps npm-deps unit-test bench-smoke compare-smoke integration-test sanitize-test fuzz-test clean
+.PHONY: sanitize-build run test build deps test-deps npm-deps layering-check unit-test bench-smoke compare-smoke integration-test sanitize-test fuzz-test clean
 
 run: deps build
 	mkdir -p data
@@ -38,7 +38,12 @@ npm-deps: package-lock.json
 # micro-benchmarks, to see that they still run), then both again under ASan + UBSan with
 # assertions on (clang, the same build that holds the fuzz targets), then each fuzzer for
 # FUZZ_SECONDS.
-test: test-deps npm-deps build unit-test bench-smoke integration-test compare-smoke sanitize-test fuzz-test
+test: test-deps layering-check npm-deps build unit-test bench-smoke integration-test compare-smoke sanitize-test fuzz-test
+
+# Includes between the folders of src/ point down the layers of docs/architecture.md; the
+# script prints every include that does not.
+layering-check:
+	python3 scripts/check-layering.py
 
 unit-test:
 	cd $(BUILD_DIR) && ctest -L unit --output-on-failure -j $(JOBS)

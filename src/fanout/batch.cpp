@@ -4,7 +4,7 @@
 
 #include "protocol/message_json.hpp"
 #include "protocol/stomp_destinations.hpp"
-#include "sse/sse_encoder.hpp"
+#include "protocol/sse_encoder.hpp"
 
 namespace livechat::fanout {
 
