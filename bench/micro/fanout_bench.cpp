@@ -14,9 +14,9 @@
 
 #include "allocation_counter.hpp"
 #include "fanout/listener.hpp"
-#include "net/output_queue.hpp"
 #include "fanout/room_hub.hpp"
 #include "fanout/thread_fanout.hpp"
+#include "net/output_queue.hpp"
 #include "sample_data.hpp"
 #include "stomp/batch_frames.hpp"
 

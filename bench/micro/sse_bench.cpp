@@ -9,8 +9,8 @@
 
 #include "allocation_counter.hpp"
 #include "protocol/message_json.hpp"
-#include "sample_data.hpp"
 #include "protocol/sse_encoder.hpp"
+#include "sample_data.hpp"
 
 namespace livechat::bench {
 namespace {

@@ -26,8 +26,8 @@
 #include <string>
 #include <vector>
 
-#include "net/http_client.hpp"
 #include "billing/usage_meter.hpp"
+#include "net/http_client.hpp"
 
 namespace livechat::billing {
 

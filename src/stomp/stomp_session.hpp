@@ -19,12 +19,12 @@
 #include "fanout/listener.hpp"
 #include "metrics/metrics.hpp"
 #include "net/websocket_connection.hpp"
-#include "rooms/message_service.hpp"
-#include "sessions/session_service.hpp"
-#include "sessions/stream_limits.hpp"
 #include "protocol/stomp/frame.hpp"
 #include "protocol/stomp/heart_beat.hpp"
 #include "protocol/stomp/protocol_version.hpp"
+#include "rooms/message_service.hpp"
+#include "sessions/session_service.hpp"
+#include "sessions/stream_limits.hpp"
 
 namespace livechat::stomp {
 
