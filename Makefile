@@ -14,7 +14,7 @@ FUZZ_SECONDS   ?= 30
 SANITIZER_ENV  = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:quarantine_size_mb=8 \
                  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-.PHONY: sanitize-build run test build deps test-deps npm-deps unit-test bench-smoke compare-smoke integration-test browser-test sanitize-test fuzz-test clean
+.PHONY: sanitize-build run test build deps test-deps npm-deps layering-check unit-test bench-smoke compare-smoke integration-test browser-test sanitize-test fuzz-test clean
 
 run: deps build
 	mkdir -p data
@@ -39,7 +39,7 @@ npm-deps: package-lock.json
 # micro-benchmarks, to see that they still run), then both again under ASan + UBSan with
 # assertions on (clang, the same build that holds the fuzz targets), then each fuzzer for
 # FUZZ_SECONDS.
-TEST_STEPS = build unit-test bench-smoke integration-test browser-test compare-smoke sanitize-test fuzz-test
+TEST_STEPS = layering-check build unit-test bench-smoke integration-test browser-test compare-smoke sanitize-test fuzz-test
 
 # Each step runs as its own make, timed, and a summary of the times closes the run; the first
 # failing step stops it.
@@ -53,6 +53,11 @@ test: test-deps npm-deps
 	  echo "=== make $$step: $$took s"; times="$$times$$step $$took s\n"; \
 	done; \
 	printf "=== step times\n$$times=== make test: %d s\n" $$(( $$(date +%s) - begin ))
+
+# Includes between the folders of src/ point down the layers of docs/architecture.md; the
+# script prints every include that does not.
+layering-check:
+	python3 scripts/check-layering.py
 
 unit-test:
 	cd $(BUILD_DIR) && ctest -L unit --output-on-failure -j $(JOBS)

@@ -14,9 +14,9 @@
 
 #include "allocation_counter.hpp"
 #include "fanout/listener.hpp"
-#include "fanout/output_queue.hpp"
 #include "fanout/room_hub.hpp"
 #include "fanout/thread_fanout.hpp"
+#include "net/output_queue.hpp"
 #include "sample_data.hpp"
 #include "stomp/batch_frames.hpp"
 
@@ -29,7 +29,7 @@ constexpr std::size_t messages_per_batch = 10;
 // A connection without a socket: its one write per tick completes at once.
 class instant_connection final : public fanout::delivery_sink {
  public:
-  fanout::output_queue& queue() { return queue_; }
+  net::output_queue& queue() { return queue_; }
 
   void flush_deliveries() override {
     if (!queue_.has_queued()) return;
@@ -40,7 +40,7 @@ class instant_connection final : public fanout::delivery_sink {
   void shut_down() override {}
 
  private:
-  fanout::output_queue queue_{1024 * 1024};  // SPEC 5's default output buffer
+  net::output_queue queue_{1024 * 1024};  // SPEC 5's default output buffer
 };
 
 // Queues the batch's bytes as they are, as an SSE subscriber does.

@@ -9,8 +9,8 @@
 
 #include "allocation_counter.hpp"
 #include "protocol/message_json.hpp"
+#include "protocol/sse_encoder.hpp"
 #include "sample_data.hpp"
-#include "sse/sse_encoder.hpp"
 
 namespace livechat::bench {
 namespace {

@@ -9,10 +9,10 @@
 
 #include "allocation_counter.hpp"
 #include "protocol/message_json.hpp"
+#include "protocol/stomp/frame_encoder.hpp"
+#include "protocol/stomp/frame_parser.hpp"
 #include "protocol/stomp_destinations.hpp"
 #include "sample_data.hpp"
-#include "stomp/frame_encoder.hpp"
-#include "stomp/frame_parser.hpp"
 
 namespace livechat::bench {
 namespace {

@@ -9,6 +9,7 @@
 
 #include "allocation_counter.hpp"
 #include "net/websocket/frame_parser.hpp"
+#include "net/websocket/frame_writer.hpp"
 #include "sample_data.hpp"
 
 namespace livechat::bench {
@@ -16,20 +17,8 @@ namespace {
 
 // A final, masked text frame carrying `payload` (under 64 KiB).
 std::string masked_text_frame(std::string_view payload) {
-  constexpr std::array<std::uint8_t, 4> key{0x37, 0xfa, 0x21, 0x3d};
   std::string frame;
-  frame.push_back(static_cast<char>(0x81));  // FIN, text
-  if (payload.size() < 126) {
-    frame.push_back(static_cast<char>(0x80 | payload.size()));
-  } else {
-    frame.push_back(static_cast<char>(0x80 | 126));
-    frame.push_back(static_cast<char>(payload.size() >> 8));
-    frame.push_back(static_cast<char>(payload.size() & 0xff));
-  }
-  for (std::uint8_t byte : key) frame.push_back(static_cast<char>(byte));
-  for (std::size_t i = 0; i < payload.size(); ++i) {
-    frame.push_back(static_cast<char>(payload[i] ^ key[i % 4]));
-  }
+  net::websocket::append_masked_frame(frame, 0x81, payload, {0x37, 0xfa, 0x21, 0x3d});  // FIN, text
   return frame;
 }
 

@@ -1,7 +1,6 @@
 #include <boost/json/object.hpp>
 
 #include "api/routes.hpp"
-#include "metrics/metrics.hpp"
 #include "model/client_error.hpp"
 
 namespace livechat::api {
@@ -20,17 +19,6 @@ void add_health_routes(router& routes, store::store& store) {
     }
     return net::make_json_response(http::status::ok, boost::json::object{{"status", "ready"}});
   });
-}
-
-void add_metrics_route(router& routes, std::function<std::uint64_t()> messages_delivered) {
-  routes.add(http::verb::get, "/metrics", execution::io_thread,
-             [messages_delivered = std::move(messages_delivered)](const request_context&) {
-               net::http_response response{http::status::ok, 11};
-               response.set(http::field::content_type, "text/plain; version=0.0.4");
-               response.body() = metrics::render_prometheus(metrics::counters(), messages_delivered());
-               response.prepare_payload();
-               return response;
-             });
 }
 
 }  // namespace livechat::api

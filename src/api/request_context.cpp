@@ -1,6 +1,5 @@
 #include "api/request_context.hpp"
 
-#include <boost/beast/core/string.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/parse_options.hpp>
 #include <fmt/format.h>
@@ -8,6 +7,7 @@
 #include <charconv>
 #include <limits>
 
+#include "auth/bearer.hpp"
 #include "model/client_error.hpp"
 #include "model/ids.hpp"
 
@@ -60,16 +60,7 @@ std::string request_context::path_uuid(std::size_t index) const {
 }
 
 std::string_view request_context::bearer_token() const {
-  const std::string_view header = request[net::http::field::authorization];
-  constexpr std::string_view scheme = "bearer ";
-  if (header.size() <= scheme.size() ||
-      !boost::beast::iequals(header.substr(0, scheme.size()), scheme)) {
-    return {};
-  }
-  std::string_view token = header.substr(scheme.size());
-  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-  while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
-  return token;
+  return auth::parse_bearer(request[net::http::field::authorization]).value_or(std::string_view{});
 }
 
 boost::json::object request_context::json_object() const {

@@ -3,15 +3,18 @@
 
 #include "api/cors_policy.hpp"
 #include "api/router.hpp"
-#include "fanout/delivery_services.hpp"
 #include "auth/api_key.hpp"
 #include "auth/user_service.hpp"
+#include "fanout/delivery_services.hpp"
 #include "rooms/message_service.hpp"
 #include "rooms/room_service.hpp"
 #include "sessions/session_service.hpp"
 #include "sessions/stream_limits.hpp"
-#include "stomp/stomp_session.hpp"
 #include "store/store.hpp"
+
+namespace livechat::stomp {
+struct stomp_services;  // stomp/stomp_session.hpp: only the WebSocket route needs the session
+}
 
 namespace livechat::api {
 

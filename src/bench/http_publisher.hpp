@@ -1,5 +1,6 @@
 #pragma once
-// Publishing over HTTP/1.1: a few keep-alive connections, one request in flight on each.
+// Publishing over HTTP/1.1: a few keep-alive connections (each a net::http_client), one request
+// in flight on each.
 
 #include <boost/asio/io_context.hpp>
 
@@ -9,6 +10,7 @@
 
 #include "bench/bench_options.hpp"
 #include "bench/publish_transport.hpp"
+#include "net/http_client.hpp"
 
 namespace livechat::bench {
 
@@ -35,15 +37,16 @@ class http_publisher : public publish_transport {
   void send(std::uint64_t sequence, const std::string& contents) override;
 
  private:
-  struct lane;
-  void connect(lane& lane);
-  void answered(lane& lane);
+  struct lane {
+    std::shared_ptr<net::http_client> client;
+    bool busy = false;
+  };
+  void answered(lane& answering, std::uint64_t sequence, bool ok, int status);
 
-  boost::asio::io_context& io_;
   http_publish_target target_;
   publish_events& events_;
-  std::vector<std::unique_ptr<lane>> lanes_;
-  std::size_t failed_connects_ = 0;
+  std::vector<lane> lanes_;  // never resized after construction: completions hold references
+  std::size_t failed_in_a_row_ = 0;  // requests that got no answer, since the last answer
 };
 
 }  // namespace livechat::bench

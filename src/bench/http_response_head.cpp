@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "model/text.hpp"
+
 namespace livechat::bench {
 namespace {
 
@@ -21,12 +23,6 @@ bool contains_ignoring_case(std::string_view text, std::string_view word) {
     if (equals_ignoring_case(text.substr(i, word.size()), word)) return true;
   }
   return false;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
 }
 
 }  // namespace
@@ -60,7 +56,7 @@ head_parse_result parse_response_head(std::string_view bytes) {
     lines.remove_prefix(line_end + 2);
     const auto colon = line.find(':');
     if (colon == std::string_view::npos) return head_malformed{"header line without ':'"};
-    if (equals_ignoring_case(trim(line.substr(0, colon)), "transfer-encoding") &&
+    if (equals_ignoring_case(model::trim_blanks(line.substr(0, colon)), "transfer-encoding") &&
         contains_ignoring_case(line.substr(colon + 1), "chunked")) {
       head.chunked = true;
     }

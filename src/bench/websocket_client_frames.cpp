@@ -1,7 +1,8 @@
 #include "bench/websocket_client_frames.hpp"
 
-#include <array>
 #include <random>
+
+#include "net/websocket/frame_writer.hpp"
 
 namespace livechat::bench {
 
@@ -37,27 +38,11 @@ frame_read_result read_server_frame(std::string_view bytes, std::uint64_t max_pa
 void append_client_frame(std::string& out, opcode op, std::string_view payload) {
   // The mask only has to be unpredictable to scripts in a browser; any source will do here.
   thread_local std::minstd_rand random{std::random_device{}()};
-  const std::uint32_t mask_word = static_cast<std::uint32_t>(random());
-  const std::array<char, 4> mask{static_cast<char>(mask_word), static_cast<char>(mask_word >> 8),
-                                 static_cast<char>(mask_word >> 16),
-                                 static_cast<char>(mask_word >> 24)};
-
-  out.push_back(static_cast<char>(0x80 | static_cast<std::uint8_t>(op)));
-  const std::uint64_t length = payload.size();
-  if (length < 126) {
-    out.push_back(static_cast<char>(0x80 | length));
-  } else if (length <= 0xFFFF) {
-    out.push_back(static_cast<char>(0x80 | 126));
-    out.push_back(static_cast<char>(length >> 8));
-    out.push_back(static_cast<char>(length));
-  } else {
-    out.push_back(static_cast<char>(0x80 | 127));
-    for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>(length >> shift));
-  }
-  out.append(mask.begin(), mask.end());
-  const std::size_t start = out.size();
-  out.append(payload);
-  for (std::size_t i = 0; i < payload.size(); ++i) out[start + i] ^= mask[i % 4];
+  const auto mask_word = static_cast<std::uint32_t>(random());
+  const net::websocket::mask_key key{
+      static_cast<std::uint8_t>(mask_word), static_cast<std::uint8_t>(mask_word >> 8),
+      static_cast<std::uint8_t>(mask_word >> 16), static_cast<std::uint8_t>(mask_word >> 24)};
+  net::websocket::append_masked_frame(out, 0x80 | static_cast<std::uint8_t>(op), payload, key);
 }
 
 }  // namespace livechat::bench

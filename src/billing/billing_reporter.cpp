@@ -31,7 +31,7 @@ billing_reporter::billing_reporter(asio::io_context& context, usage_meter& meter
                                    billing_options options)
     : meter_(meter),
       options_(std::move(options)),
-      client_(http_client::create(context, options_.tenant_base_url, options_.http)),
+      client_(net::http_client::create(context, options_.tenant_base_url, options_.http)),
       timer_(client_->executor()),
       stop_timer_(client_->executor()) {}
 

@@ -26,8 +26,8 @@
 #include <string>
 #include <vector>
 
-#include "billing/http_client.hpp"
 #include "billing/usage_meter.hpp"
+#include "net/http_client.hpp"
 
 namespace livechat::billing {
 
@@ -38,7 +38,7 @@ struct billing_options {
   std::string tenant_base_url;  // TENANT_BASE_URL: http(s), may carry a path and credentials
   std::chrono::milliseconds interval{1000};  // BILLING_INTERVAL_MS
   std::chrono::milliseconds max_backoff{60'000};
-  http_client_options http;  // the request timeout, among others
+  net::http_client_options http;  // the request timeout, among others
 };
 
 /// The JSON body of one usage report: `{"sessionId":"…","count":N}`.
@@ -77,7 +77,7 @@ class billing_reporter : public std::enable_shared_from_this<billing_reporter> {
 
   usage_meter& meter_;
   const billing_options options_;
-  std::shared_ptr<http_client> client_;
+  std::shared_ptr<net::http_client> client_;
   boost::asio::steady_timer timer_;       // the next round
   boost::asio::steady_timer stop_timer_;  // stop()'s max_wait
 

@@ -6,7 +6,7 @@
 
 namespace livechat::broker {
 
-memory_broker::memory_broker(store::store& store, fanout::room_hub& hub)
+memory_broker::memory_broker(store::store& store, message_sink& hub)
     : store_(store), hub_(hub), writer_([this] { run_writer(); }) {}
 
 memory_broker::~memory_broker() { stop(); }

@@ -9,14 +9,15 @@
 #include <unordered_map>
 
 #include "broker/broker.hpp"
-#include "fanout/room_hub.hpp"
+#include "broker/message_sink.hpp"
 #include "store/store.hpp"
 
 namespace livechat::broker {
 
 class memory_broker final : public broker {
  public:
-  memory_broker(store::store& store, fanout::room_hub& hub);
+  /// Hands what it kept to `hub` (this node's fan-out).
+  memory_broker(store::store& store, message_sink& hub);
   ~memory_broker() override;
 
   void publish(std::vector<model::message> messages, publish_callback done) override;
@@ -37,7 +38,7 @@ class memory_broker final : public broker {
   void commit(std::vector<pending_publish>& group);
 
   store::store& store_;
-  fanout::room_hub& hub_;
+  message_sink& hub_;
 
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -3,8 +3,8 @@
 #include <boost/json/serialize.hpp>
 
 #include "protocol/message_json.hpp"
+#include "protocol/sse_encoder.hpp"
 #include "protocol/stomp_destinations.hpp"
-#include "sse/sse_encoder.hpp"
 
 namespace livechat::fanout {
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "model/records.hpp"
-#include "stomp/frame_encoder.hpp"
+#include "protocol/stomp/frame_encoder.hpp"
 
 namespace livechat::fanout {
 

@@ -22,6 +22,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "broker/message_sink.hpp"
 #include "fanout/batch.hpp"
 #include "model/string_hash.hpp"
 
@@ -40,7 +41,7 @@ struct subscribe_snapshot {
   bool closed = false;                 // the room is closed: after `recent`, nothing comes
 };
 
-class room_hub {
+class room_hub final : public broker::message_sink {
  public:
   /// `history_size`: messages kept in memory per room (HISTORY_SIZE). `on_pending`, when
   /// given, is called (under no lock) each time something starts waiting for a flush: to
@@ -50,11 +51,11 @@ class room_hub {
 
   /// Newly kept messages of one room: ids ascending, following the ones appended before. The
   /// broker calls this after the messages are durable, never before.
-  void append(std::string_view room_id, std::span<const model::message> kept);
+  void append(std::string_view room_id, std::span<const model::message> kept) override;
 
   /// The room closed (or the session ended): listeners get what was kept before, then
   /// `closed`, and nothing more; later subscribers learn it from their snapshot.
-  void close(std::string_view room_id);
+  void close(std::string_view room_id) override;
 
   /// Registers a listener of `room_id` on I/O thread `thread_index` and returns, atomically
   /// with it, the messages memory holds with ids above `after_id`.

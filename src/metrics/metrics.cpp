@@ -63,11 +63,6 @@ std::string render_prometheus(const server_metrics& values, std::uint64_t messag
   append_metric(out, "livechat_slow_consumer_disconnects_total", "counter",
                 "Subscribers disconnected for falling behind their output buffer.",
                 values.slow_consumer_disconnects.load());
-  append_metric(out, "livechat_redis_reconnects_total", "counter",
-                "Reconnections to Redis (cluster mode).", values.redis_reconnects.load());
-  append_metric(out, "livechat_saver_lag_messages", "gauge",
-                "Messages written to Redis but not yet to the database (cluster mode).",
-                values.saver_lag_messages.load());
   append_metric(out, "livechat_billing_reports_total", "counter",
                 "Usage reports the tenant's billing endpoint accepted.", values.billing_reports.load());
   append_metric(out, "livechat_billing_failures_total", "counter",

@@ -4,7 +4,8 @@
 // Process-wide, like a Prometheus client's default registry: any subsystem counts without
 // being handed a registry. Counters that the delivery hot path bumps live per I/O thread (in
 // thread_fanout) and are summed when scraped; those here are bumped at most once per request,
-// message or connection.
+// message or connection. A metric is exported only once something measures it: cluster
+// mode's (Redis reconnects, saver lag) arrive with cluster mode, not as constant zeros before.
 
 #include <array>
 #include <atomic>
@@ -38,8 +39,6 @@ struct server_metrics {
   std::atomic<std::uint64_t> messages_accepted{0};  // kept by the broker
   std::atomic<std::uint64_t> delivery_batches{0};   // batches built by the hub
   std::atomic<std::uint64_t> slow_consumer_disconnects{0};
-  std::atomic<std::uint64_t> redis_reconnects{0};
-  std::atomic<std::int64_t> saver_lag_messages{0};
   std::atomic<std::uint64_t> billing_reports{0};
   std::atomic<std::uint64_t> billing_failures{0};
   std::atomic<std::int64_t> billing_pending_count{0};

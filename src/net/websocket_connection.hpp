@@ -1,7 +1,7 @@
 #pragma once
 // One WebSocket connection after the handshake (RFC 6455): reads frames and hands whole text
 // messages to the protocol above (STOMP), answers pings, closes properly, and writes what is
-// queued — every frame of a tick in one gather write.
+// queued — every frame of a tick in one gather write (the write side is streaming_connection's).
 //
 // Memory per idle connection is what this object holds: reads land in a buffer of the I/O
 // thread's, and the parser keeps only an unfinished frame.
@@ -15,14 +15,12 @@
 #include <string>
 #include <string_view>
 
-#include "fanout/listener.hpp"
-#include "fanout/output_queue.hpp"
+#include "net/streaming_connection.hpp"
 #include "net/websocket/frame_parser.hpp"
 
 namespace livechat::net {
 
-class websocket_connection : public fanout::delivery_sink,
-                             public std::enable_shared_from_this<websocket_connection> {
+class websocket_connection : public streaming_connection {
  public:
   websocket_connection(boost::asio::ip::tcp::socket&& socket, std::size_t output_limit_bytes,
                        std::size_t max_message_bytes);
@@ -31,8 +29,6 @@ class websocket_connection : public fanout::delivery_sink,
   /// Writes the handshake's 101 answer, feeds `already_read` (bytes the client sent after its
   /// request) to the parser, and starts reading. Call on the connection's I/O thread.
   void start(std::string handshake_response, boost::beast::flat_buffer&& already_read);
-
-  void flush_deliveries() override;
 
   /// True once the connection stopped taking messages (closing or closed).
   bool closing() const { return closing_; }
@@ -45,15 +41,8 @@ class websocket_connection : public fanout::delivery_sink,
   /// subscriptions here.
   virtual void on_closing() = 0;
 
-  /// A write completed, so the queue has room again (a paced replay goes on).
-  virtual void on_output_drained() {}
-
-  /// The thread's sweep (see fanout::delivery_sink): a connection that has not written for a
-  /// second gives back its spare write slots. Subclasses that override this call it too.
-  void on_housekeeping(std::chrono::steady_clock::time_point now) override;
-
   /// Bytes queued and not yet written.
-  std::size_t queued_bytes() const { return queue_.bytes(); }
+  std::size_t queued_bytes() const { return queue().bytes(); }
 
   /// Queues `payload` as one text frame. False when over the output limit (the caller decides;
   /// usually the connection must go).
@@ -68,35 +57,25 @@ class websocket_connection : public fanout::delivery_sink,
   /// Writes what is queued, then a close frame with `code` and `reason`, then closes.
   void close_after_writes(std::uint16_t code, std::string_view reason);
 
-  /// Closes at once, dropping what is queued (a slow reader, a broken peer).
-  void close_now();
-
   /// Stops reading until resume_reading(): backpressure while a message is being handled.
   void pause_reading() { reading_paused_ = true; }
   void resume_reading();
 
   std::chrono::steady_clock::time_point last_received() const { return last_received_; }
-  std::chrono::steady_clock::time_point last_sent() const { return last_sent_; }
-  boost::asio::any_io_executor executor() { return socket_.get_executor(); }
+  boost::asio::any_io_executor executor() { return socket().get_executor(); }
 
  private:
   void do_wait_readable();
   void on_readable(const boost::system::error_code& error);
   bool feed(std::string_view bytes);
-  void do_write();
-  void on_write(const boost::system::error_code& error);
+  void on_close() override;
   void begin_closing();
 
-  boost::asio::ip::tcp::socket socket_;
-  fanout::output_queue queue_;
   websocket::frame_parser parser_;
   std::chrono::steady_clock::time_point last_received_;
-  std::chrono::steady_clock::time_point last_sent_;
   bool reading_ = false;
   bool reading_paused_ = false;
   bool closing_ = false;          // no more messages are taken; close once writes finish
-  bool close_frame_queued_ = false;
-  bool closed_ = false;
 };
 
 }  // namespace livechat::net

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "stomp/frame_encoder.hpp"
+#include "protocol/stomp/frame_encoder.hpp"
 
 namespace livechat::protocol {
 

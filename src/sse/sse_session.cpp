@@ -1,12 +1,11 @@
 #include "sse/sse_session.hpp"
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
 
 #include "protocol/message_json.hpp"
-#include "sse/sse_encoder.hpp"
+#include "protocol/sse_encoder.hpp"
 
 namespace livechat::sse {
 
@@ -21,8 +20,8 @@ class sse_session::room_stream final : public fanout::room_subscription {
 
  private:
   bool send_batch(const std::shared_ptr<const fanout::batch>& whole) override {
-    if (whole->closes_room) session_.ending_ = true;
-    return session_.queue_.push_shared(whole, whole->sse_events);
+    if (whole->closes_room) session_.end_after_queued_writes();
+    return session_.queue().push_shared(whole, whole->sse_events);
   }
 
   bool send_messages(std::span<const model::message> messages) override {
@@ -31,17 +30,17 @@ class sse_session::room_stream final : public fanout::room_subscription {
     for (const auto& message : messages) {
       json.push_back(boost::json::serialize(protocol::message_to_json(message)));
     }
-    return session_.queue_.push_owned(encode_messages_event(messages.back().id, json));
+    return session_.queue().push_owned(encode_messages_event(messages.back().id, json));
   }
 
   bool send_closed() override {
-    session_.ending_ = true;
-    return session_.queue_.push_owned(encode_closed_event(room_id()));
+    session_.end_after_queued_writes();
+    return session_.queue().push_owned(encode_closed_event(room_id()));
   }
 
   fanout::delivery_sink& sink() override { return session_; }
 
-  std::size_t queued_bytes() const override { return session_.queue_.bytes(); }
+  std::size_t queued_bytes() const override { return session_.queue().bytes(); }
 
   void on_too_slow() override { session_.fail_too_slow(); }
 
@@ -50,11 +49,10 @@ class sse_session::room_stream final : public fanout::room_subscription {
 
 sse_session::sse_session(boost::beast::tcp_stream&& stream, fanout::delivery_services& services,
                          stream_options options)
-    : socket_(stream.release_socket()),
+    : streaming_connection(stream.release_socket(), services.output_limit_bytes),
       services_(services),
       counted_(services),
-      options_(std::move(options)),
-      queue_(services.output_limit_bytes) {}
+      options_(std::move(options)) {}
 
 sse_session::~sse_session() {
   if (subscription_) subscription_->stop();
@@ -73,92 +71,60 @@ void sse_session::start(std::size_t thread_index) {
   }
   head += "\r\n";
   head += stream_preamble();
-  (void)queue_.push_owned(std::move(head));
-  last_write_ = std::chrono::steady_clock::now();
+  (void)queue().push_owned(std::move(head));
 
   services_.thread_fanouts[thread_index]->track(*this);
   // For an ended session the subscription replays what the client missed (if it says what it
   // has seen), then `closed` (SPEC sections 5 and 6).
   subscription_ = std::make_shared<room_stream>(*this, services_, options_.room_id,
                                                 options_.after_id, options_.ended);
-  subscription_->start(thread_index, socket_.get_executor());
-  flush_deliveries();
+  subscription_->start(thread_index, socket().get_executor());
+  flush();
   do_watch_for_close();
-}
-
-void sse_session::flush_deliveries() {
-  if (closed_ || queue_.writing() || !queue_.has_queued()) return;
-  do_write();
 }
 
 void sse_session::shut_down() {
   // The stream ends cleanly once what is queued is written: the client reconnects elsewhere
   // (or later) with Last-Event-ID.
-  if (closed_) return;
+  if (closed()) return;
   if (subscription_) subscription_->stop();
-  ending_ = true;
-  if (queue_.idle()) return end_after_writes();
-  flush_deliveries();
+  end_after_writes();
 }
 
-void sse_session::do_write() {
-  last_write_ = std::chrono::steady_clock::now();
-  asio::async_write(socket_, queue_.start_write(),
-                    [self = shared_from_this()](const boost::system::error_code& error, std::size_t) {
-                      self->on_write(error);
-                    });
-}
-
-void sse_session::on_write(const boost::system::error_code& error) {
-  queue_.finish_write();
-  if (error) return close();
-  // This may queue more and start the next write itself (a paced replay flushes).
+void sse_session::on_output_drained() {
   if (subscription_) subscription_->on_output_drained();
-  if (queue_.writing()) return;
-  if (queue_.has_queued()) return do_write();
-  if (ending_) end_after_writes();
 }
 
 void sse_session::do_watch_for_close() {
   // SSE clients send nothing after the request: a read completes only when they go away.
-  socket_.async_read_some(asio::buffer(&watch_byte_, 1),
-                          [self = shared_from_this()](const boost::system::error_code& error,
-                                                      std::size_t) {
-                            if (error) return self->close();
-                            self->do_watch_for_close();
-                          });
+  socket().async_read_some(asio::buffer(&watch_byte_, 1),
+                           [self = shared_from_this(), this](const boost::system::error_code& error,
+                                                             std::size_t) {
+                             if (error) return close_now();
+                             do_watch_for_close();
+                           });
 }
 
 // Called by the thread's sweep every quarter second (see delivery_sink).
 void sse_session::on_housekeeping(std::chrono::steady_clock::time_point now) {
-  if (closed_ || ending_) return;
-  if (now - last_write_ >= options_.keep_alive_interval) {
-    if (!queue_.push_owned(std::string(keep_alive_comment()))) return fail_too_slow();
-    flush_deliveries();
+  if (closed() || ending()) return;
+  if (now - last_sent() >= options_.keep_alive_interval) {
+    if (!queue().push_owned(std::string(keep_alive_comment()))) return fail_too_slow();
+    flush();
   } else {
-    queue_.release_spare_capacity(last_write_, now);
+    release_spare_capacity(now);
   }
-}
-
-void sse_session::end_after_writes() {
-  // The response is delimited by the connection's end: a clean FIN closes it.
-  boost::system::error_code ignored;
-  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
-  close();
 }
 
 void sse_session::fail_too_slow() {
   spdlog::debug("SSE subscriber of {} too slow; disconnecting", options_.room_id);
   // Deferred: this may run while the fan-out is iterating over listeners.
-  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->close(); });
+  asio::post(socket().get_executor(), [self = shared_from_this()] { self->close_now(); });
 }
 
-void sse_session::close() {
-  if (closed_) return;
-  closed_ = true;
+// The stream closes (either side, or a failed write): the subscription stops.
+void sse_session::on_close() {
   if (subscription_) subscription_->stop();
-  boost::system::error_code ignored;
-  socket_.close(ignored);
 }
 
 }  // namespace livechat::sse

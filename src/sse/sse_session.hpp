@@ -14,9 +14,10 @@
 #include <string>
 
 #include "fanout/delivery_services.hpp"
-#include "fanout/output_queue.hpp"
+#include "fanout/listener.hpp"
 #include "fanout/room_subscription.hpp"
 #include "metrics/metrics.hpp"
+#include "net/streaming_connection.hpp"
 
 namespace livechat::sse {
 
@@ -29,8 +30,7 @@ struct stream_options {
   std::chrono::seconds keep_alive_interval{15};
 };
 
-class sse_session : public fanout::delivery_sink,
-                    public std::enable_shared_from_this<sse_session> {
+class sse_session : public net::streaming_connection, public fanout::delivery_sink {
  public:
   sse_session(boost::beast::tcp_stream&& stream, fanout::delivery_services& services,
               stream_options options);
@@ -39,30 +39,23 @@ class sse_session : public fanout::delivery_sink,
   /// Sends the head and starts the subscription. Call on the connection's I/O thread.
   void start(std::size_t thread_index);
 
-  void flush_deliveries() override;
+  void flush_deliveries() override { flush(); }
   void shut_down() override;
 
  private:
   class room_stream;
 
-  void do_write();
-  void on_write(const boost::system::error_code& error);
   void do_watch_for_close();
   void on_housekeeping(std::chrono::steady_clock::time_point now) override;
-  void end_after_writes();
-  void close();
+  void on_output_drained() override;
+  void on_close() override;
   void fail_too_slow();
 
-  boost::asio::ip::tcp::socket socket_;
   fanout::delivery_services& services_;
   fanout::open_stream_count counted_;
   metrics::gauge_hold counted_connection_{metrics::counters().sse_connections};
   stream_options options_;
-  fanout::output_queue queue_;
   std::shared_ptr<room_stream> subscription_;
-  std::chrono::steady_clock::time_point last_write_;  // the start of the latest write
-  bool ending_ = false;  // the stream ends once what is queued is written
-  bool closed_ = false;
   char watch_byte_ = 0;
 };
 

@@ -7,8 +7,8 @@
 
 #include "net/websocket/frame_writer.hpp"
 #include "protocol/message_json.hpp"
+#include "protocol/stomp/header_escaping.hpp"
 #include "protocol/stomp_destinations.hpp"
-#include "stomp/header_escaping.hpp"
 
 namespace livechat::stomp {
 

@@ -13,7 +13,7 @@
 #include <string_view>
 
 #include "fanout/batch.hpp"
-#include "stomp/protocol_version.hpp"
+#include "protocol/stomp/protocol_version.hpp"
 
 namespace livechat::stomp {
 

@@ -1,7 +1,6 @@
 #include "stomp/stomp_session.hpp"
 
 #include <boost/asio/post.hpp>
-#include <boost/beast/core/string.hpp>
 #include <boost/json/parse.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -9,13 +8,15 @@
 #include <algorithm>
 #include <charconv>
 
+#include "auth/bearer.hpp"
 #include "fanout/room_subscription.hpp"
 #include "model/client_error.hpp"
+#include "model/text.hpp"
 #include "net/websocket/close_code.hpp"
+#include "protocol/stomp/frame_encoder.hpp"
+#include "protocol/stomp/frame_parser.hpp"
 #include "protocol/stomp_destinations.hpp"
 #include "stomp/batch_frames.hpp"
-#include "stomp/frame_encoder.hpp"
-#include "stomp/frame_parser.hpp"
 
 namespace livechat::stomp {
 
@@ -32,14 +33,7 @@ std::optional<std::string> receipt_of(const frame& received) {
 
 // "Bearer <token>" or the bare token, as section 5.1 allows.
 std::string_view token_of(std::string_view authorization) {
-  constexpr std::string_view scheme = "bearer ";
-  if (authorization.size() >= scheme.size() &&
-      boost::beast::iequals(authorization.substr(0, scheme.size()), scheme)) {
-    authorization.remove_prefix(scheme.size());
-  }
-  while (!authorization.empty() && authorization.front() == ' ') authorization.remove_prefix(1);
-  while (!authorization.empty() && authorization.back() == ' ') authorization.remove_suffix(1);
-  return authorization;
+  return auth::parse_bearer(authorization).value_or(model::trim_blanks(authorization));
 }
 
 std::string describe(const model::client_error& error) {
@@ -362,7 +356,7 @@ void stomp_session::fail(std::string_view message, const std::optional<std::stri
 // heart-beat leaves at most 250 ms after it is due, well within the factor of two that
 // clients (and SPEC 5.1) allow.
 void stomp_session::on_housekeeping(std::chrono::steady_clock::time_point now) {
-  websocket_connection::on_housekeeping(now);
+  release_spare_capacity(now);
   if (closing() || !connected_) return;
   const auto expect_every = heart_beat_.client_sends_every;
   // SPEC 5.1: a client silent for twice its interval is disconnected.
@@ -377,6 +371,7 @@ void stomp_session::on_housekeeping(std::chrono::steady_clock::time_point now) {
 }
 
 void stomp_session::on_output_drained() {
+  if (closing()) return;
   // A copy: a replay going on may give up and close, which clears the list.
   const auto subscriptions = subscriptions_;
   for (const auto& each : subscriptions) each->on_output_drained();

@@ -9,7 +9,6 @@
 
 
 #include <chrono>
-#include <vector>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,14 +16,15 @@
 
 #include "auth/user_service.hpp"
 #include "fanout/delivery_services.hpp"
+#include "fanout/listener.hpp"
 #include "metrics/metrics.hpp"
 #include "net/websocket_connection.hpp"
+#include "protocol/stomp/frame.hpp"
+#include "protocol/stomp/heart_beat.hpp"
+#include "protocol/stomp/protocol_version.hpp"
 #include "rooms/message_service.hpp"
 #include "sessions/session_service.hpp"
 #include "sessions/stream_limits.hpp"
-#include "stomp/frame.hpp"
-#include "stomp/heart_beat.hpp"
-#include "stomp/protocol_version.hpp"
 
 namespace livechat::stomp {
 
@@ -40,12 +40,14 @@ struct stomp_services {
                                      std::chrono::milliseconds(1000)};
 };
 
-class stomp_session final : public net::websocket_connection {
+class stomp_session final : public net::websocket_connection, public fanout::delivery_sink {
  public:
   /// `held_place`: the connection's place under MAX_STREAMS_PER_IP, given back with it.
   stomp_session(boost::asio::ip::tcp::socket&& socket, stomp_services& services,
                 std::size_t thread_index, std::shared_ptr<void> held_place);
   ~stomp_session() override;
+
+  void flush_deliveries() override { flush(); }
 
   /// Ends the connection for a server shutdown: ERROR "server shutting down", then close.
   void shut_down() override;

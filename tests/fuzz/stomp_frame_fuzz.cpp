@@ -13,9 +13,9 @@
 #include <string_view>
 #include <vector>
 
-#include "stomp/frame_encoder.hpp"
-#include "stomp/frame_parser.hpp"
-#include "stomp/header_escaping.hpp"
+#include "protocol/stomp/frame_encoder.hpp"
+#include "protocol/stomp/frame_parser.hpp"
+#include "protocol/stomp/header_escaping.hpp"
 
 namespace {
 

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "fanout/room_hub.hpp"
 #include "fanout_test_support.hpp"
 
 namespace livechat::broker {

@@ -1,4 +1,4 @@
-#include "fanout/output_queue.hpp"
+#include "net/output_queue.hpp"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-namespace livechat::fanout {
+namespace livechat::net {
 namespace {
 
 // The bytes a gather write would send.
@@ -176,4 +176,4 @@ TEST(OutputQueueTest, SpareSlotsGoBackOnlyAfterASecondWithoutWriting) {
 }
 
 }  // namespace
-}  // namespace livechat::fanout
+}  // namespace livechat::net

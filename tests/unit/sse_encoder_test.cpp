@@ -1,4 +1,4 @@
-#include "sse/sse_encoder.hpp"
+#include "protocol/sse_encoder.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,12 +1,12 @@
-#include "stomp/frame_encoder.hpp"
+#include "protocol/stomp/frame_encoder.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-#include "stomp/frame_parser.hpp"
-#include "stomp/header_escaping.hpp"
+#include "protocol/stomp/frame_parser.hpp"
+#include "protocol/stomp/header_escaping.hpp"
 
 namespace livechat::stomp {
 namespace {

@@ -1,4 +1,4 @@
-#include "stomp/frame_parser.hpp"
+#include "protocol/stomp/frame_parser.hpp"
 
 #include <gtest/gtest.h>
 

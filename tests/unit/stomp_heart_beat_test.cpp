@@ -1,4 +1,4 @@
-#include "stomp/heart_beat.hpp"
+#include "protocol/stomp/heart_beat.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "stomp/protocol_version.hpp"
+#include "protocol/stomp/protocol_version.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,7 @@
 #pragma once
-// Test helpers that play the client's side of RFC 6455 framing: masked frames built byte by
-// byte, independently of the server's writer, and masking of the writer's output.
+// Test helpers that play the client's side of RFC 6455 framing: masked frames (the codec's one
+// masking encoder, append_masked_frame, with chosen first bytes and keys), unmasked ones built
+// byte by byte, and masking of the server writer's output.
 
 #include <array>
 #include <cstdint>
@@ -10,11 +11,10 @@
 #include <string_view>
 
 #include "net/websocket/frame_parser.hpp"
+#include "net/websocket/frame_writer.hpp"
 #include "net/websocket/opcode.hpp"
 
 namespace livechat::net::websocket::test_support {
-
-using mask_key = std::array<std::uint8_t, 4>;
 
 // The key of RFC 6455 section 5.7's masked examples.
 inline constexpr mask_key rfc_key{0x37, 0xfa, 0x21, 0x3d};
@@ -29,24 +29,23 @@ inline std::string bytes(std::initializer_list<int> values) {
 // left unmasked without one. The length takes the minimal form.
 inline std::string raw_client_frame(std::uint8_t first_byte, std::string_view payload,
                                     std::optional<mask_key> key = rfc_key) {
-  std::string frame(1, static_cast<char>(first_byte));
-  const std::uint8_t mask_bit = key ? 0x80 : 0x00;
+  std::string frame;
+  if (key) {
+    append_masked_frame(frame, first_byte, payload, *key);
+    return frame;
+  }
+  frame.push_back(static_cast<char>(first_byte));
   const std::uint64_t size = payload.size();
   if (size < 126) {
-    frame.push_back(static_cast<char>(mask_bit | size));
+    frame.push_back(static_cast<char>(size));
   } else if (size <= 0xFFFF) {
-    frame.push_back(static_cast<char>(mask_bit | 126));
+    frame.push_back(static_cast<char>(126));
     for (int shift = 8; shift >= 0; shift -= 8) frame.push_back(static_cast<char>(size >> shift));
   } else {
-    frame.push_back(static_cast<char>(mask_bit | 127));
+    frame.push_back(static_cast<char>(127));
     for (int shift = 56; shift >= 0; shift -= 8) frame.push_back(static_cast<char>(size >> shift));
   }
-  if (!key) return frame.append(payload);
-  for (std::uint8_t byte : *key) frame.push_back(static_cast<char>(byte));
-  for (std::size_t i = 0; i < payload.size(); ++i) {
-    frame.push_back(static_cast<char>(payload[i] ^ (*key)[i % 4]));
-  }
-  return frame;
+  return frame.append(payload);
 }
 
 // A masked client frame.
@@ -67,13 +66,8 @@ inline std::string close_payload(std::uint16_t code, std::string_view reason = {
 inline std::string mask_server_frame(std::string_view frame, mask_key key = rfc_key) {
   const std::uint8_t length = static_cast<std::uint8_t>(frame[1]) & 0x7F;
   const std::size_t header_size = length == 126 ? 4 : length == 127 ? 10 : 2;
-  std::string masked(frame.substr(0, header_size));
-  masked[1] = static_cast<char>(masked[1] | 0x80);
-  for (std::uint8_t byte : key) masked.push_back(static_cast<char>(byte));
-  const std::string_view payload = frame.substr(header_size);
-  for (std::size_t i = 0; i < payload.size(); ++i) {
-    masked.push_back(static_cast<char>(payload[i] ^ key[i % 4]));
-  }
+  std::string masked;
+  append_masked_frame(masked, static_cast<std::uint8_t>(frame[0]), frame.substr(header_size), key);
   return masked;
 }
 

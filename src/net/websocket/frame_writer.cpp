@@ -34,6 +34,34 @@ void append_frame_header(std::string& out, opcode op, std::size_t payload_size, 
   out.append(header.data(), size);
 }
 
+namespace {
+
+// The length byte (with `mask_bit`) and the extended length, in the fewest bytes that hold it
+// (RFC 6455 requires the minimal form), in network byte order.
+void append_length(std::string& out, std::uint64_t payload_size, std::uint8_t mask_bit) {
+  const std::size_t extended_bytes = frame_header_size(payload_size) - 2;
+  if (extended_bytes == 0) {
+    out.push_back(static_cast<char>(mask_bit | payload_size));
+    return;
+  }
+  out.push_back(static_cast<char>(mask_bit | (extended_bytes == 2 ? 126 : 127)));
+  for (std::size_t i = 0; i < extended_bytes; ++i) {
+    out.push_back(static_cast<char>(payload_size >> (8 * (extended_bytes - 1 - i))));
+  }
+}
+
+}  // namespace
+
+void append_masked_frame(std::string& out, std::uint8_t first_byte, std::string_view payload,
+                         mask_key key) {
+  out.push_back(static_cast<char>(first_byte));
+  append_length(out, payload.size(), 0x80);
+  out.append(reinterpret_cast<const char*>(key.data()), key.size());
+  const std::size_t start = out.size();
+  out.append(payload);
+  for (std::size_t i = 0; i < payload.size(); ++i) out[start + i] ^= static_cast<char>(key[i % 4]);
+}
+
 std::string encode_frame(opcode op, std::string_view payload) {
   std::string frame;
   frame.reserve(frame_header_size(payload.size()) + payload.size());

@@ -1,8 +1,10 @@
 #pragma once
 // Encoding of the frames the server sends (RFC 6455 section 5.2): unmasked, no extensions.
 // Headers can be written apart from their payload, so that one pre-encoded payload can be
-// shared by many connections and sent with a gather write.
+// shared by many connections and sent with a gather write. And the one encoder of masked
+// frames, as clients send them (the bench's clients, the tests).
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -29,5 +31,13 @@ std::string encode_frame(opcode op, std::string_view payload);
 /// A close frame with `code` (one that close_code::is_sendable allows) and `reason`, the reason
 /// cut to 123 bytes without splitting a UTF-8 character.
 std::string encode_close_frame(std::uint16_t code, std::string_view reason);
+
+/// A client's masking key (section 5.3).
+using mask_key = std::array<std::uint8_t, 4>;
+
+/// Appends a frame as a client sends it: `first_byte` (FIN, RSV bits and opcode) as given, the
+/// length in its minimal form with the mask bit set, `key`, then `payload` masked with it.
+void append_masked_frame(std::string& out, std::uint8_t first_byte, std::string_view payload,
+                         mask_key key);
 
 }  // namespace livechat::net::websocket

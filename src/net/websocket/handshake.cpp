@@ -8,19 +8,13 @@
 #include <array>
 #include <stdexcept>
 
+#include "model/text.hpp"
+
 namespace livechat::net::websocket {
 namespace {
 
 constexpr std::string_view accept_guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 constexpr std::size_t client_key_bytes = 16;
-
-std::string_view trim(std::string_view text) {
-  constexpr std::string_view whitespace = " \t";
-  const auto first = text.find_first_not_of(whitespace);
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(whitespace);
-  return text.substr(first, last - first + 1);
-}
 
 // Calls `visit(token)` for each non-empty token of a comma-separated header, over every
 // instance of the header in order; stops early when `visit` returns true, and says so.
@@ -31,7 +25,7 @@ bool any_token(const http_request& request, http::field field, Visitor&& visit) 
     std::string_view rest = header->value();
     while (!rest.empty()) {
       const auto comma = rest.find(',');
-      const std::string_view token = trim(rest.substr(0, comma));
+      const std::string_view token = model::trim_blanks(rest.substr(0, comma));
       rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
       if (!token.empty() && visit(token)) return true;
     }

@@ -1,4 +1,4 @@
-#include "stomp/header_escaping.hpp"
+#include "protocol/stomp/header_escaping.hpp"
 
 namespace livechat::stomp {
 

@@ -9,8 +9,8 @@
 #include <string>
 #include <string_view>
 
-#include "stomp/frame.hpp"
-#include "stomp/protocol_version.hpp"
+#include "protocol/stomp/frame.hpp"
+#include "protocol/stomp/protocol_version.hpp"
 
 namespace livechat::stomp {
 

@@ -1,4 +1,6 @@
-#include "stomp/protocol_version.hpp"
+#include "protocol/stomp/protocol_version.hpp"
+
+#include "model/text.hpp"
 
 namespace livechat::stomp {
 
@@ -14,24 +16,13 @@ std::string_view to_string(protocol_version version) {
   return "1.2";
 }
 
-namespace {
-
-std::string_view trim_blanks(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t");
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(" \t");
-  return text.substr(first, last - first + 1);
-}
-
-}  // namespace
-
 std::optional<protocol_version> negotiate_version(std::optional<std::string_view> accept_version) {
   if (!accept_version) return protocol_version::v1_0;
   std::optional<protocol_version> best;
   std::string_view rest = *accept_version;
   while (true) {
     const auto comma = rest.find(',');
-    const std::string_view entry = trim_blanks(rest.substr(0, comma));
+    const std::string_view entry = model::trim_blanks(rest.substr(0, comma));
     std::optional<protocol_version> offered;
     if (entry == "1.0") offered = protocol_version::v1_0;
     if (entry == "1.1") offered = protocol_version::v1_1;

@@ -1,4 +1,4 @@
-#include "stomp/frame.hpp"
+#include "protocol/stomp/frame.hpp"
 
 #include <array>
 #include <utility>

@@ -1,8 +1,8 @@
-#include "fanout/output_queue.hpp"
+#include "net/output_queue.hpp"
 
 #include <cassert>
 
-namespace livechat::fanout {
+namespace livechat::net {
 
 bool output_queue::push_shared(std::shared_ptr<const void> owner, std::string_view bytes) {
   if (bytes.empty()) return true;
@@ -53,4 +53,4 @@ void output_queue::release_spare_capacity(std::chrono::steady_clock::time_point 
   std::vector<boost::asio::const_buffer>().swap(buffers_);
 }
 
-}  // namespace livechat::fanout
+}  // namespace livechat::net

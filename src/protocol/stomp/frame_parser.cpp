@@ -1,10 +1,10 @@
-#include "stomp/frame_parser.hpp"
+#include "protocol/stomp/frame_parser.hpp"
 
 #include <algorithm>
 #include <cstdint>
 #include <utility>
 
-#include "stomp/header_escaping.hpp"
+#include "protocol/stomp/header_escaping.hpp"
 
 namespace livechat::stomp {
 

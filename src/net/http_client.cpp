@@ -1,4 +1,4 @@
-#include "billing/http_client.hpp"
+#include "net/http_client.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ssl/error.hpp>
@@ -16,7 +16,7 @@
 #include <cstring>
 #include <stdexcept>
 
-namespace livechat::billing {
+namespace livechat::net {
 namespace {
 
 namespace asio = boost::asio;
@@ -89,10 +89,15 @@ http_client::http_client(asio::io_context& context, std::string_view base_url,
 }
 
 void http_client::post_json(std::string path, std::string body, completion done) {
-  asio::dispatch(strand_, [self = shared_from_this(), path = std::move(path),
-                           body = std::move(body), done = std::move(done)]() mutable {
-    self->queue_.push_back(
-        queued_request{self->path_prefix_ + path, std::move(body), std::move(done)});
+  post(request{std::move(path), std::move(body), {{"Content-Type", "application/json"}}},
+       std::move(done));
+}
+
+void http_client::post(request posted, completion done) {
+  asio::dispatch(strand_, [self = shared_from_this(), posted = std::move(posted),
+                           done = std::move(done)]() mutable {
+    posted.path.insert(0, self->path_prefix_);
+    self->queue_.push_back(queued_request{std::move(posted), std::move(done)});
     if (self->busy_) return;
     if (self->closed_) {
       // Still a completion of its own, not one run inside post_json.
@@ -131,14 +136,14 @@ void http_client::do_next() {
   queued_request& next = queue_.front();
   request_ = {};
   request_.method(http::verb::post);
-  request_.target(next.target);
+  request_.target(next.posted.path);
   request_.version(11);
   request_.set(http::field::host, host_header_);
   request_.set(http::field::user_agent, "livechat");
-  request_.set(http::field::content_type, "application/json");
   if (!authorization_.empty()) request_.set(http::field::authorization, authorization_);
+  for (const auto& [name, value] : next.posted.headers) request_.set(name, value);
   request_.keep_alive(true);
-  request_.body() = std::move(next.body);
+  request_.body() = std::move(next.posted.body);
   request_.prepare_payload();
   retried_ = false;
   start_attempt();
@@ -246,9 +251,10 @@ void http_client::on_write(error_code error) {
 void http_client::on_read(error_code error) {
   if (!error && (timed_out_ || closed_)) error = asio::error::operation_aborted;
   if (error) return fail_attempt(error, step::read);
-  const auto& answer = parser_->get();
+  auto& answer = parser_->get();
   const int status = static_cast<int>(answer.result_int());
   if (!answer.keep_alive()) close_connection();
+  last_answer_body_ = std::move(answer.body());
   finish(status >= 200 && status < 300, status);
 }
 
@@ -268,7 +274,7 @@ void http_client::fail_attempt(error_code error, step failed_step) {
     // so it never saw this request: send it again on a new connection. Were the server to have
     // seen it and died before answering, the retry would count it twice; without it, the
     // caller would send the same count again anyway, since no 2xx came.
-    spdlog::debug("billing: {} closed the kept-alive connection ({}), reconnecting", display_url_,
+    spdlog::debug("http client: {} closed the kept-alive connection ({}), reconnecting", display_url_,
                   error.message());
     retried_ = true;
     return start_attempt();
@@ -303,4 +309,4 @@ beast::tcp_stream* http_client::tcp_layer() {
   return plain_.get();
 }
 
-}  // namespace livechat::billing
+}  // namespace livechat::net

@@ -1,7 +1,8 @@
 #pragma once
-// A small asynchronous HTTP/1.1 client for one base URL (http:// or https://), enough to post
-// usage reports to a tenant: requests go out one at a time, in the order given, over one
-// kept-alive connection that is opened on demand and reopened when the server closed it.
+// A small asynchronous HTTP/1.1 client for one base URL (http:// or https://): requests go out
+// one at a time, in the order given, over one kept-alive connection that is opened on demand
+// and reopened when the server closed it. Billing posts usage reports with it; the bench's
+// publisher posts messages (one client per connection it keeps).
 //
 // Promises:
 // * Every request gets exactly one completion, on the client's executor (a strand of the
@@ -36,8 +37,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
-namespace livechat::billing {
+namespace livechat::net {
 
 struct http_client_options {
   /// Bounds one try of a request: resolve, connect, TLS handshake, write and the whole answer.
@@ -60,9 +63,23 @@ class http_client : public std::enable_shared_from_this<http_client> {
   http_client(const http_client&) = delete;
   http_client& operator=(const http_client&) = delete;
 
-  /// Queues `POST <base path><path>` with `body` as application/json. May be called from any
-  /// thread; `done` runs on executor().
+  struct request {
+    std::string path;  // after the base URL's path
+    std::string body;
+    /// Set after the client's own (Host, User-Agent, the URL's credentials), replacing them.
+    std::vector<std::pair<std::string, std::string>> headers;
+  };
+
+  /// Queues `POST <base path><path>` with the request's body and headers. May be called from
+  /// any thread; `done` runs on executor().
+  void post(request posted, completion done);
+
+  /// Queues `POST <base path><path>` with `body` as application/json, as post() does.
   void post_json(std::string path, std::string body, completion done);
+
+  /// The body of the latest answer, e.g. the explanation of a refusal. Only meaningful on
+  /// executor(), inside a completion with a status.
+  const std::string& last_answer_body() const { return last_answer_body_; }
 
   /// Closes the connection and fails, with status 0, the request in flight and every queued
   /// one; later requests fail at once. May be called from any thread.
@@ -84,8 +101,7 @@ class http_client : public std::enable_shared_from_this<http_client> {
   using tls_stream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
 
   struct queued_request {
-    std::string target;
-    std::string body;
+    request posted;  // its path already the whole target
     completion done;
   };
 
@@ -143,6 +159,7 @@ class http_client : public std::enable_shared_from_this<http_client> {
   std::optional<boost::beast::http::response_parser<boost::beast::http::string_body>> parser_;
   boost::beast::flat_buffer buffer_;
   std::string last_error_;
+  std::string last_answer_body_;
 };
 
-}  // namespace livechat::billing
+}  // namespace livechat::net

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-namespace livechat::fanout {
+namespace livechat::net {
 
 class output_queue {
  public:
@@ -72,4 +72,4 @@ class output_queue {
   std::vector<boost::asio::const_buffer> buffers_;
 };
 
-}  // namespace livechat::fanout
+}  // namespace livechat::net

@@ -1,4 +1,4 @@
-#include "billing/http_client.hpp"
+#include "net/http_client.hpp"
 
 #include <gtest/gtest.h>
 
@@ -23,6 +23,8 @@ using namespace std::chrono_literals;
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
 using testing::billing_sink;
+using net::http_client;
+using net::http_client_options;
 
 struct outcome {
   bool ok = false;

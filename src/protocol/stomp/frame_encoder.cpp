@@ -1,9 +1,9 @@
-#include "stomp/frame_encoder.hpp"
+#include "protocol/stomp/frame_encoder.hpp"
 
 #include <algorithm>
 #include <cassert>
 
-#include "stomp/header_escaping.hpp"
+#include "protocol/stomp/header_escaping.hpp"
 
 namespace livechat::stomp {
 

@@ -14,8 +14,8 @@
 #include <string_view>
 #include <vector>
 
-#include "stomp/frame.hpp"
-#include "stomp/protocol_version.hpp"
+#include "protocol/stomp/frame.hpp"
+#include "protocol/stomp/protocol_version.hpp"
 
 namespace livechat::stomp {
 

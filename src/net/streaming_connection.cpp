@@ -1,0 +1,58 @@
+#include "net/streaming_connection.hpp"
+
+#include <boost/asio/write.hpp>
+
+namespace livechat::net {
+
+namespace asio = boost::asio;
+
+streaming_connection::streaming_connection(asio::ip::tcp::socket&& socket,
+                                           std::size_t output_limit_bytes)
+    : socket_(std::move(socket)),
+      queue_(output_limit_bytes),
+      last_sent_(std::chrono::steady_clock::now()) {}
+
+streaming_connection::~streaming_connection() = default;
+
+void streaming_connection::do_write() {
+  last_sent_ = std::chrono::steady_clock::now();
+  asio::async_write(socket_, queue_.start_write(),
+                    [self = shared_from_this()](const boost::system::error_code& error, std::size_t) {
+                      self->on_write(error);
+                    });
+}
+
+void streaming_connection::on_write(const boost::system::error_code& error) {
+  queue_.finish_write();
+  if (closed_) return;
+  if (error) return close_now();
+  // This may queue more and start the next write itself (a paced replay flushes).
+  on_output_drained();
+  if (closed_ || queue_.writing()) return;
+  if (queue_.has_queued()) return do_write();
+  if (ending_) shut_down_and_close();
+}
+
+void streaming_connection::end_after_writes() {
+  ending_ = true;
+  if (queue_.idle()) return shut_down_and_close();
+  flush();
+}
+
+void streaming_connection::shut_down_and_close() {
+  // Everything is out: a clean FIN tells the client (it ends an SSE body, and follows a
+  // WebSocket close frame).
+  boost::system::error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ignored);
+  close_now();
+}
+
+void streaming_connection::close_now() {
+  if (closed_) return;
+  closed_ = true;
+  on_close();
+  boost::system::error_code ignored;
+  socket_.close(ignored);
+}
+
+}  // namespace livechat::net
