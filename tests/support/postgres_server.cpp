@@ -210,11 +210,13 @@ void postgres_server::kill9() {
 }
 
 std::string postgres_server::create_database() {
-  const std::string name = "test_" + std::to_string(getpid()) + "_" +
-                           std::to_string(++databases_created_);
+  // A schema of its own in one shared database, named first in the connection's search_path:
+  // as empty as a new database for the store, in a millisecond where CREATE DATABASE copies a
+  // template and syncs it to disk.
+  const std::string name = "test_" + std::to_string(++databases_created_);
   store::postgres::connection admin{url("postgres")};
-  admin.execute("CREATE DATABASE " + name);
-  return url(name);
+  admin.execute("CREATE SCHEMA " + name);
+  return url("postgres") + "?options=-c%20search_path%3D" + name;
 }
 
 void postgres_server::stop() noexcept {

@@ -30,7 +30,8 @@ class postgres_server {
   /// The URL of `database` on this server, with the test user's credentials.
   std::string url(const std::string& database) const;
 
-  /// Creates a new, empty database and returns its URL.
+  /// Creates a new, empty database (a schema of its own, which the URL puts first in the
+  /// search path) and returns its URL.
   std::string create_database();
 
   /// `kill -9` of the postmaster; returns once it is gone.

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <iostream>
 #include <latch>
 #include <limits>
 #include <memory>
@@ -26,6 +28,7 @@ using namespace store_testing;
 
 // A backend is a database of its own for one test, and how to open a store on it.
 struct sqlite_backend {
+  static constexpr const char* name = "sqlite";
   temp_database file;
   std::unique_ptr<store> open(std::size_t connections = 4) const {
     return std::make_unique<sqlite_store>(file.path(), connections);
@@ -33,6 +36,7 @@ struct sqlite_backend {
 };
 
 struct postgres_backend {
+  static constexpr const char* name = "postgres";
   std::string url = test::postgres_server::shared().create_database();
   std::unique_ptr<store> open(std::size_t connections = 4) const {
     return std::make_unique<postgres_store>(url, connections);
@@ -54,7 +58,7 @@ class StoreContractTest : public ::testing::Test {
 struct backend_names {
   template <typename Backend>
   static std::string GetName(int) {
-    return std::is_same_v<Backend, sqlite_backend> ? "sqlite" : "postgres";
+    return Backend::name;
   }
 };
 
@@ -576,6 +580,35 @@ TYPED_TEST(StoreContractTest, JoinsRacingTheCloseNeverJoinAClosedRoom) {
     EXPECT_TRUE(found->closed);
     EXPECT_EQ(found->member_count, joined.load()) << "round " << round;
   }
+}
+
+// Not a benchmark with a verdict: prints what one commit of a message, and of a batch of 50,
+// costs on each store, for docs/cluster.md. It asserts only that everything was kept.
+TYPED_TEST(StoreContractTest, ReportsWhatACommitCosts) {
+  using clock = std::chrono::steady_clock;
+  constexpr int singles = 200;
+  constexpr int batches = 20;
+  constexpr int batch_size = 50;
+  const auto start = clock::now();
+  for (int id = 1; id <= singles; ++id) {
+    this->store_->append_messages(std::vector{make_message("singles", id)});
+  }
+  const auto singles_done = clock::now();
+  for (int batch = 0; batch < batches; ++batch) {
+    std::vector<model::message> messages;
+    for (int i = 1; i <= batch_size; ++i) messages.push_back(make_message("batches", batch * batch_size + i));
+    this->store_->append_messages(messages);
+  }
+  const auto batches_done = clock::now();
+  EXPECT_EQ(this->store_->last_message_id("singles"), singles);
+  EXPECT_EQ(this->store_->last_message_id("batches"), batches * batch_size);
+
+  const auto micros = [](clock::duration elapsed) {
+    return std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count();
+  };
+  std::cout << "[ commit   ] " << TypeParam::name
+            << ": one message " << micros(singles_done - start) / singles << " us, a batch of "
+            << batch_size << " " << micros(batches_done - singles_done) / batches << " us\n";
 }
 
 }  // namespace
