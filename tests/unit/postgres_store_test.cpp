@@ -99,7 +99,8 @@ TEST(PostgresMigrationsTest, FailedMigrationLeavesTheVersionBeforeIt) {
   EXPECT_TRUE(database.reusable()) << "the failed migration's transaction was left open";
   EXPECT_EQ(schema_version(url), 2);
   EXPECT_EQ(database.run("SELECT count(*) FROM first").int64(0, 0), 0);
-  EXPECT_EQ(database.run("SELECT count(*) FROM pg_tables WHERE tablename = 'third'").int64(0, 0), 0);
+  const auto third = database.run("SELECT count(*) FROM pg_tables WHERE tablename = 'third'");
+  EXPECT_EQ(third.int64(0, 0), 0);
 }
 
 TEST(PostgresStoreTest, ErrorsCarryTheServersMessageAndLeaveTheConnectionUsable) {
@@ -136,7 +137,9 @@ TEST(PostgresStoreTest, OnePooledConnectionServesManyThreads) {
     });
   }
   workers.clear();
-  for (int i = 0; i < threads; ++i) EXPECT_EQ(store.last_message_id("room-" + std::to_string(i)), 10);
+  for (int i = 0; i < threads; ++i) {
+    EXPECT_EQ(store.last_message_id("room-" + std::to_string(i)), 10);
+  }
 }
 
 // Opens several pooled connections at once: all of them die with the server.

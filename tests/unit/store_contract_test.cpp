@@ -86,7 +86,9 @@ TYPED_TEST(StoreContractTest, DuplicateUserIsRefusedAndKeepsTheFirst) {
   EXPECT_EQ(this->store_->find_user("alice")->password_hash, make_user("alice").password_hash);
 }
 
-TYPED_TEST(StoreContractTest, UnknownUserIsNotFound) { EXPECT_FALSE(this->store_->find_user("nobody")); }
+TYPED_TEST(StoreContractTest, UnknownUserIsNotFound) {
+  EXPECT_FALSE(this->store_->find_user("nobody"));
+}
 
 // --- live-stream sessions ------------------------------------------------------------------
 
@@ -171,7 +173,8 @@ TYPED_TEST(StoreContractTest, CreatedRoomHasItsCreatorAsOnlyMember) {
   EXPECT_FALSE(found->closed);
   EXPECT_TRUE(this->store_->is_member("room-1", "alice"));
   EXPECT_FALSE(this->store_->is_member("room-1", "bob"));
-  EXPECT_EQ(ids_of(this->store_->list_member_rooms("alice", {})), std::vector<std::string>{"room-1"});
+  EXPECT_EQ(ids_of(this->store_->list_member_rooms("alice", {})),
+            std::vector<std::string>{"room-1"});
 }
 
 TYPED_TEST(StoreContractTest, UnknownRoomIsNotFound) {
@@ -596,7 +599,9 @@ TYPED_TEST(StoreContractTest, ReportsWhatACommitCosts) {
   const auto singles_done = clock::now();
   for (int batch = 0; batch < batches; ++batch) {
     std::vector<model::message> messages;
-    for (int i = 1; i <= batch_size; ++i) messages.push_back(make_message("batches", batch * batch_size + i));
+    for (int i = 1; i <= batch_size; ++i) {
+      messages.push_back(make_message("batches", batch * batch_size + i));
+    }
     this->store_->append_messages(messages);
   }
   const auto batches_done = clock::now();

@@ -39,15 +39,18 @@ class temp_database {
   fs::path path_;
 };
 
-inline model::timestamp at_ms(std::int64_t milliseconds) { return model::from_epoch_ms(milliseconds); }
+inline model::timestamp at_ms(std::int64_t milliseconds) {
+  return model::from_epoch_ms(milliseconds);
+}
 
 inline model::user make_user(const std::string& user_id) {
   return model::user{user_id, "$argon2id$hash-of-" + user_id, at_ms(1'700'000'000'000)};
 }
 
-inline model::room make_room(const std::string& id, const std::string& name, const std::string& creator,
-                      std::int64_t created_at_ms = 1'700'000'000'000,
-                      const std::string& password_hash = "") {
+inline model::room make_room(const std::string& id, const std::string& name,
+                             const std::string& creator,
+                             std::int64_t created_at_ms = 1'700'000'000'000,
+                             const std::string& password_hash = "") {
   model::room room;
   room.id = id;
   room.name = name;

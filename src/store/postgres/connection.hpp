@@ -6,11 +6,11 @@
 #include <functional>
 #include <string>
 #include <string_view>
-#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
 #include "store/postgres/result.hpp"
+#include "store/sql_hash.hpp"
 
 struct pg_conn;
 
@@ -54,12 +54,6 @@ class connection {
   result run_prepared(std::string_view sql, const std::vector<std::string>& parameters);
   // Throws store_error with the server's message for a failed `handle` (which it frees).
   [[noreturn]] void fail(pg_result* handle, std::string_view context) const;
-
-  // Lets the cache be searched with the string_view callers pass, without a copy.
-  struct sql_hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view sql) const { return std::hash<std::string_view>{}(sql); }
-  };
 
   pg_conn* connection_ = nullptr;
   // Statement text to the name it was prepared under on this connection.
