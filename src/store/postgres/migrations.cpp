@@ -102,7 +102,6 @@ std::int64_t read_version(connection& database) {
 std::span<const migration> schema_migrations() { return all_migrations; }
 
 void migrate(connection& database, std::span<const migration> migrations) {
-  const auto known = static_cast<std::int64_t>(migrations.size());
   for (;;) {
     transaction work{database, transaction::kind::write};
     // Held until this transaction ends: a second node starting now waits here, then finds the
@@ -112,21 +111,9 @@ void migrate(connection& database, std::span<const migration> migrations) {
         "CREATE TABLE IF NOT EXISTS livechat_schema (version BIGINT NOT NULL);"
         "INSERT INTO livechat_schema SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM livechat_schema)");
     const std::int64_t version = read_version(database);
-    if (version > known) {
-      throw store_error("postgres: the database is at schema version " + std::to_string(version) +
-                        ", newer than this livechat knows (" + std::to_string(known) + ")");
-    }
-    if (version < 0) throw store_error("postgres: the database has a negative schema version");
-    if (version == known) {
+    if (!apply_next_migration(database, migrations, version, "postgres")) {
       work.commit();
       return;
-    }
-    const migration& next = migrations[static_cast<std::size_t>(version)];
-    try {
-      database.execute(next.sql);
-    } catch (const store_error& error) {
-      throw store_error("migration to version " + std::to_string(version + 1) + " (" +
-                        std::string(next.description) + ") failed: " + error.what());
     }
     database.execute("UPDATE livechat_schema SET version = " + std::to_string(version + 1));
     work.commit();
