@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "store/postgres_store.hpp"
 #include "store/sqlite_store.hpp"
 
 namespace livechat::app {
@@ -32,7 +33,9 @@ std::unique_ptr<store::store> open_store(const settings& config) {
     // sqlite:///abs/path.db names /abs/path.db; sqlite://rel.db a path relative to the cwd.
     return open_sqlite(config.database_url.substr(sqlite_scheme.size()));
   }
-  throw store::store_error("DATABASE_URL: PostgreSQL is not supported by this version yet");
+  // Settings let nothing else through: the rest is postgresql:// or postgres://, which libpq
+  // reads as they are.
+  return std::make_unique<store::postgres_store>(config.database_url);
 }
 
 }  // namespace livechat::app

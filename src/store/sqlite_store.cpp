@@ -1,9 +1,9 @@
 #include "store/sqlite_store.hpp"
 
 #include <algorithm>
-#include <limits>
 #include <type_traits>
 
+#include "store/row_window.hpp"
 #include "store/sqlite/migrations.hpp"
 #include "store/sqlite/statement.hpp"
 #include "store/sqlite/transaction.hpp"
@@ -43,20 +43,6 @@ model::message read_message(const statement& row) {
   message.nickname = row.column_text(5);
   message.profile_img_url = row.column_text(6);
   return message;
-}
-
-// A page as SQL's LIMIT and OFFSET. nullopt when it can hold no row: an empty or negative
-// page, or one so far out that its offset would overflow. (SQLite reads a negative LIMIT as
-// "no limit", so these must never reach it.)
-struct row_window {
-  std::int64_t limit;
-  std::int64_t offset;
-};
-
-std::optional<row_window> window_of(page_request page) {
-  if (page.size <= 0 || page.page < 0) return std::nullopt;
-  if (page.page > std::numeric_limits<std::int64_t>::max() / page.size) return std::nullopt;
-  return row_window{page.size, page.page * page.size};
 }
 
 }  // namespace

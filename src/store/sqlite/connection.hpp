@@ -9,6 +9,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "store/sql_hash.hpp"
 #include "store/sqlite/statement.hpp"
 
 struct sqlite3;
@@ -44,12 +45,6 @@ class connection {
   struct statement_finalizer {
     void operator()(sqlite3_stmt* handle) const;
   };
-  // Lets the cache be searched with the string_view callers pass, without a copy.
-  struct sql_hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view sql) const { return std::hash<std::string_view>{}(sql); }
-  };
-
   void configure();
   void close() noexcept;
 

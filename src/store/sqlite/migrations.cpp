@@ -96,29 +96,14 @@ std::int64_t read_version(connection& database) {
 std::span<const migration> schema_migrations() { return all_migrations; }
 
 void migrate(connection& database, std::span<const migration> migrations) {
-  const auto known = static_cast<std::int64_t>(migrations.size());
   for (;;) {
     // The version is read under the write lock, so two processes opening a fresh file at
     // once cannot both apply the same migration.
     transaction work{database, transaction::kind::write};
     const std::int64_t version = read_version(database);
-    if (version > known) {
-      throw store_error("sqlite: the database is at schema version " + std::to_string(version) +
-                        ", newer than this livechat knows (" + std::to_string(known) + ")");
-    }
-    if (version < 0) {
-      throw store_error("sqlite: the database has a negative schema version");
-    }
-    if (version == known) {
+    if (!apply_next_migration(database, migrations, version, "sqlite")) {
       work.commit();
       return;
-    }
-    const migration& next = migrations[static_cast<std::size_t>(version)];
-    try {
-      database.execute(next.sql);
-    } catch (const store_error& error) {
-      throw store_error("migration to version " + std::to_string(version + 1) + " (" +
-                        std::string(next.description) + ") failed: " + error.what());
     }
     database.execute("PRAGMA user_version = " + std::to_string(version + 1));
     work.commit();

@@ -3,16 +3,13 @@
 // opening a database applies the ones it lacks, in order.
 
 #include <span>
-#include <string_view>
 
+#include "store/schema_migration.hpp"
 #include "store/sqlite/connection.hpp"
 
 namespace livechat::store::sqlite {
 
-struct migration {
-  std::string_view description;
-  const char* sql;  // one or more statements
-};
+using livechat::store::migration;
 
 /// livechat's migrations, oldest first. Migration i (from 0) brings the schema to version i + 1.
 /// Only ever append: a released migration is never edited.

@@ -11,6 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach } from 'node:test';
 
+import { sharedPostgres } from './postgres.mjs';
+
 const MAX_LOG_BYTES = 256 * 1024;
 const HEALTHY_TIMEOUT_MS = 15_000;
 // LOG_LEVEL of the servers under test; LIVECHAT_TEST_LOG_LEVEL=info shows more when debugging.
@@ -25,6 +27,23 @@ const SETTINGS = [
   'HISTORY_SIZE', 'MAX_MESSAGE_LENGTH', 'RATE_LIMIT_PER_S', 'RATE_LIMIT_BURST', 'CORS_ORIGINS',
   'LOG_LEVEL', 'MAX_VIEWERS_PER_SESSION', 'MAX_STREAMS_PER_IP',
 ];
+
+// LIVECHAT_TEST_DATABASE=postgres runs every server that names no DATABASE_URL of its own on
+// PostgreSQL instead of SQLite: one PostgreSQL per test file, one database per DATA_DIR (so that
+// a restart on the data of an earlier server finds its database again).
+const TEST_DATABASE = process.env.LIVECHAT_TEST_DATABASE || 'sqlite';
+if (!['sqlite', 'postgres'].includes(TEST_DATABASE)) {
+  throw new Error(`LIVECHAT_TEST_DATABASE must be sqlite or postgres, not "${TEST_DATABASE}"`);
+}
+const databasesByDataDir = new Map();  // dataDir -> Promise of a PostgreSQL URL
+
+function postgresDatabaseFor(dataDir) {
+  if (!databasesByDataDir.has(dataDir)) {
+    const name = `livechat_${databasesByDataDir.size + 1}`;
+    databasesByDataDir.set(dataDir, sharedPostgres().then((pg) => pg.createDatabase(name)));
+  }
+  return databasesByDataDir.get(dataDir);
+}
 
 const servers = new Set();   // every server started by this file, running or not
 const tempDirs = new Set();  // removed when the file ends
@@ -88,6 +107,9 @@ export async function startServer({ env = {}, args = [], dataDir, jwtSecret, por
   port ??= await freePort();
   dataDir ??= await makeTempDir();
   jwtSecret ??= randomSecret();
+  if (TEST_DATABASE === 'postgres' && !('DATABASE_URL' in env)) {
+    env = { ...env, DATABASE_URL: await postgresDatabaseFor(dataDir) };
+  }
   const fullEnv = childEnv({
     HOST: '127.0.0.1', PORT: port, DATA_DIR: dataDir, JWT_SECRET: jwtSecret, LOG_LEVEL,
     ...env,
