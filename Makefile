@@ -14,7 +14,7 @@ FUZZ_SECONDS   ?= 30
 SANITIZER_ENV  = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:quarantine_size_mb=8 \
                  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-.PHONY: sanitize-build run test build deps test-deps npm-deps unit-test bench-smoke compare-smoke integration-test sanitize-test fuzz-test clean
+.PHONY: sanitize-build run test build deps test-deps npm-deps unit-test redis-test bench-smoke compare-smoke integration-test sanitize-test fuzz-test clean
 
 run: deps build
 	mkdir -p data
@@ -38,10 +38,14 @@ npm-deps: package-lock.json
 # micro-benchmarks, to see that they still run), then both again under ASan + UBSan with
 # assertions on (clang, the same build that holds the fuzz targets), then each fuzzer for
 # FUZZ_SECONDS.
-test: test-deps npm-deps build unit-test bench-smoke integration-test compare-smoke sanitize-test fuzz-test
+test: test-deps npm-deps build unit-test redis-test bench-smoke integration-test compare-smoke sanitize-test fuzz-test
 
 unit-test:
 	cd $(BUILD_DIR) && ctest -L unit --output-on-failure -j $(JOBS)
+
+# The Redis client and Lua scripts against real redis-servers the tests start themselves.
+redis-test:
+	cd $(BUILD_DIR) && ctest -L redis --output-on-failure -j $(JOBS)
 
 # A smoke test, not a measurement: each benchmark runs for about 10 ms and must not fail.
 # Figures worth quoting come from --benchmark_min_time=1 (BENCHMARKS.md).

@@ -2,7 +2,8 @@
 # Installs what building and testing livechat needs, and nothing that is already there.
 # Usage: scripts/install-deps.sh [build|test|bench]
 #   build: compiler, CMake and the libraries the binary links
-#   test:  build, plus what the test suites start (node, clang's sanitizer/fuzzer runtime)
+#   test:  build, plus what the test suites start (node, clang's sanitizer/fuzzer runtime,
+#          redis-server)
 #   bench: build, plus what bench/compare.sh starts: node (Socket.IO), nginx with nchan, gnuplot
 set -euo pipefail
 
@@ -15,7 +16,7 @@ build_packages=(
   libspdlog-dev libfmt-dev libcli11-dev libhiredis-dev libpq-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
-test_packages=(clang libclang-rt-14-dev)
+test_packages=(clang libclang-rt-14-dev redis-server)
 bench_packages=(nginx libnginx-mod-nchan gnuplot-nox)
 
 packages=("${build_packages[@]}")
