@@ -32,8 +32,9 @@ struct outcome {
 };
 
 std::string payload(std::string_view sender, std::string_view contents) {
-  return R"({"type":"message","roomId":")" + std::string(room_id) + R"(","sender":")" +
-         std::string(sender) + R"(","contents":")" + std::string(contents) + R"("})";
+  boost::json::object message{{"type", "message"}, {"roomId", room_id}, {"sender", sender},
+                              {"contents", contents}};
+  return boost::json::serialize(message);
 }
 
 class RedisScripts : public ::testing::Test {
@@ -182,11 +183,12 @@ TEST_F(RedisScripts, IdsHaveNoGapOrRepeatAcrossManyConcurrentPublishers) {
   // Every publish of every connection is in flight at once; sizes 1, 2, 3 in turn.
   std::vector<std::optional<outcome>> results(publishers * publishes_each);
   std::vector<int> sizes(results.size());
+  std::vector<std::string> senders = {"p0", "p1", "p2", "p3"};
   for (int i = 0; i < publishes_each; ++i) {
     for (int p = 0; p < publishers; ++p) {
       auto index = static_cast<std::size_t>(i * publishers + p);
       sizes[index] = 1 + static_cast<int>(index % 3);
-      std::vector<std::string> batch(sizes[index], payload("p" + std::to_string(p), "m"));
+      std::vector<std::string> batch(sizes[index], payload(senders[p], "m"));
       start_publish(*connections[p], batch, results[index]);
     }
   }
