@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <optional>
 #include <vector>
 
@@ -210,6 +212,103 @@ TEST_F(RedisClient, CloseFailsPendingCommandsWithShutdownAndLeavesNoHandler) {
   EXPECT_EQ(errors[0], errc::shutdown);
   EXPECT_EQ(errors[1], errc::shutdown);
   EXPECT_EQ(client.use_count(), 2);  // ours and clients_: no handler holds it
+}
+
+TEST_F(RedisClient, AnUnansweredPingDropsTheConnectionWhichComesBackLater) {
+  auto config = config_with_name("lc-paused");
+  config.ping_interval = std::chrono::milliseconds(20);
+  config.ping_timeout = std::chrono::milliseconds(200);
+  config.connect_timeout = std::chrono::milliseconds(200);
+  auto client = connect(config);
+  ASSERT_TRUE(run_until(io_, [&] { return client->connected(); }));
+  // Redis holds every client's commands for 1.5 s: the PING goes unanswered, as on a
+  // half-open socket.
+  server_.command({"CLIENT", "PAUSE", "1500", "ALL"});
+  ASSERT_TRUE(run_until(io_, [&] { return !drops_.empty(); }));
+  EXPECT_EQ(drops_[0], errc::timeout);
+  ASSERT_TRUE(run_until(io_, [&] { return reconnects_ == 1 && client->connected(); }));
+}
+
+/// A TCP server on loopback that is not Redis: it accepts one connection and writes `answer`.
+class fake_server {
+ public:
+  fake_server(boost::asio::io_context& io, std::string answer)
+      : acceptor_(io, {boost::asio::ip::make_address("127.0.0.1"), 0}), socket_(io),
+        answer_(std::move(answer)) {
+    acceptor_.async_accept(socket_, [this](error_code error) {
+      if (!error && !answer_.empty()) {
+        boost::asio::async_write(socket_, boost::asio::buffer(answer_), [](error_code, std::size_t) {});
+      }
+    });
+  }
+  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+
+ private:
+  boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::ip::tcp::socket socket_;
+  std::string answer_;
+};
+
+TEST(RedisClientFailures, AServerThatNeverAnswersTheHandshakeTimesOut) {
+  boost::asio::io_context io;
+  fake_server silent(io, "");
+  redis_config config;
+  config.port = silent.port();
+  config.connect_timeout = std::chrono::milliseconds(100);
+  auto client = command_client::create(io.get_executor(), config);
+  std::vector<error_code> drops;
+  client->set_disconnected_handler([&](error_code error) { drops.push_back(error); });
+  client->start();
+  ASSERT_TRUE(run_until(io, [&] { return !drops.empty(); }));
+  EXPECT_EQ(drops[0], errc::timeout);
+  EXPECT_FALSE(client->connected());
+  client->close();
+  io.restart();
+  io.run();
+}
+
+TEST(RedisClientFailures, BytesThatAreNotRespDropTheConnection) {
+  boost::asio::io_context io;
+  fake_server garbage(io, "?this is not RESP\r\n");
+  redis_config config;
+  config.port = garbage.port();
+  auto client = command_client::create(io.get_executor(), config);
+  std::vector<error_code> drops;
+  client->set_disconnected_handler([&](error_code error) { drops.push_back(error); });
+  client->start();
+  ASSERT_TRUE(run_until(io, [&] { return !drops.empty(); }));
+  EXPECT_EQ(drops[0], errc::protocol_error);
+  client->close();
+  io.restart();
+  io.run();
+}
+
+TEST(RedisClientFailures, NobodyListeningIsRetriedWithBackoff) {
+  boost::asio::io_context io;
+  redis_config config;
+  {
+    // A port that was free a moment ago and that nobody listens on.
+    boost::asio::ip::tcp::acceptor probe(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+    config.port = probe.local_endpoint().port();
+  }
+  config.reconnect_initial_delay = std::chrono::milliseconds(5);
+  config.reconnect_max_delay = std::chrono::milliseconds(40);
+  auto client = command_client::create(io.get_executor(), config);
+  std::vector<std::chrono::steady_clock::time_point> failures;
+  client->set_disconnected_handler([&](error_code) { failures.push_back(std::chrono::steady_clock::now()); });
+  client->start();
+  ASSERT_TRUE(run_until(io, [&] { return failures.size() >= 6; }));
+  // Waits 5, 10, 20, 40, 40 ms: growing, then capped.
+  auto gap = [&](std::size_t i) { return failures[i + 1] - failures[i]; };
+  EXPECT_GE(gap(1), std::chrono::milliseconds(10));
+  EXPECT_GE(gap(2), std::chrono::milliseconds(20));
+  EXPECT_GE(gap(3), std::chrono::milliseconds(40));
+  EXPECT_GE(gap(4), std::chrono::milliseconds(40));
+  EXPECT_LT(gap(4), std::chrono::milliseconds(1000));
+  EXPECT_EQ(client->stats().connection_failures.load(), failures.size());
+  client->close();
+  io.restart();
+  io.run();
 }
 
 class RedisClientAuth : public ::testing::Test {
