@@ -45,6 +45,7 @@ class RedisScripts : public ::testing::Test {
   }
 
   void TearDown() override {
+    if (subscriber_) subscriber_->close();
     for (auto& client : clients_) client->close();
     io_.restart();
     io_.run();
@@ -57,6 +58,18 @@ class RedisScripts : public ::testing::Test {
     client->start();
     clients_.push_back(client);
     return client;
+  }
+
+  /// Subscribes to the room's channel; returns the payloads it will receive there.
+  const std::vector<std::string>& listen_to_room() {
+    subscriber_ = subscriber::create(io_.get_executor(), server_.config());
+    subscriber_->set_message_handler([this](std::string_view, std::string_view message, std::string_view) {
+      published_.emplace_back(message);
+    });
+    subscriber_->subscribe(keys_.channel);
+    subscriber_->start();
+    EXPECT_TRUE(run_until(io_, [&] { return subscriber_->connected(); }));
+    return published_;
   }
 
   /// Starts the publish script on `client` for `payloads`; the outcome lands in `result`.
@@ -125,18 +138,13 @@ class RedisScripts : public ::testing::Test {
   boost::asio::io_context io_;
   std::vector<std::shared_ptr<command_client>> clients_;
   std::shared_ptr<command_client> client_;
+  std::shared_ptr<subscriber> subscriber_;
+  std::vector<std::string> published_;
   room_keys keys_ = keys_for_room(room_id);
 };
 
 TEST_F(RedisScripts, PublishKeepsMessagesInHistoryAndHandOffAndPublishesThemOnce) {
-  auto sub = subscriber::create(io_.get_executor(), server_.config());
-  std::vector<std::string> published;
-  sub->set_message_handler([&](std::string_view, std::string_view message, std::string_view) {
-    published.emplace_back(message);
-  });
-  sub->subscribe(keys_.channel);
-  sub->start();
-  ASSERT_TRUE(run_until(io_, [&] { return sub->connected(); }));
+  auto& published = listen_to_room();
 
   auto first = publish({payload("ann", "one")});
   EXPECT_TRUE(first.answer.elements.at(0).is("ok"));
@@ -168,7 +176,6 @@ TEST_F(RedisScripts, PublishKeepsMessagesInHistoryAndHandOffAndPublishesThemOnce
   EXPECT_EQ(batch[0].at("id").as_int64(), 2);
   EXPECT_EQ(batch[1].at("id").as_int64(), 3);
   EXPECT_EQ(batch[1].at("contents").as_string(), "three");
-  sub->close();
 }
 
 TEST_F(RedisScripts, IdsHaveNoGapOrRepeatAcrossManyConcurrentPublishers) {
@@ -217,14 +224,7 @@ TEST_F(RedisScripts, IdsHaveNoGapOrRepeatAcrossManyConcurrentPublishers) {
 }
 
 TEST_F(RedisScripts, ClosedRoomsRefuseEveryPublishAndTheEventFollowsTheMessages) {
-  auto sub = subscriber::create(io_.get_executor(), server_.config());
-  std::vector<std::string> published;
-  sub->set_message_handler([&](std::string_view, std::string_view message, std::string_view) {
-    published.emplace_back(message);
-  });
-  sub->subscribe(keys_.channel);
-  sub->start();
-  ASSERT_TRUE(run_until(io_, [&] { return sub->connected(); }));
+  auto& published = listen_to_room();
 
   publish({payload("ann", "one"), payload("ann", "two")});
   auto closed = control("closed");
@@ -245,7 +245,6 @@ TEST_F(RedisScripts, ClosedRoomsRefuseEveryPublishAndTheEventFollowsTheMessages)
   EXPECT_EQ(event.at("type").as_string(), "closed");
   EXPECT_EQ(event.at("roomId").as_string(), room_id);
   EXPECT_EQ(event.at("lastId").as_int64(), 2);
-  sub->close();
 }
 
 TEST_F(RedisScripts, EndedSessionsRefusePublishes) {
