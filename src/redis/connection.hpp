@@ -70,6 +70,9 @@ class connection : public std::enable_shared_from_this<connection> {
   /// `handler(error)` each time an attempt fails or an established connection drops.
   void set_disconnected_handler(std::function<void(boost::system::error_code)> handler);
 
+  /// Commands sent and not yet answered (a caller may refuse work above some bound).
+  std::size_t in_flight() const { return pending_.size(); }
+
   const connection_stats& stats() const { return stats_; }
   const executor_type& get_executor() const { return executor_; }
   const redis_config& config() const { return config_; }

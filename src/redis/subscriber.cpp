@@ -93,11 +93,15 @@ bool subscriber::on_push(reply& message) {
   return true;
 }
 
-void subscriber::restore(const subscription_set& set, std::string_view command) {
+void subscriber::restore(subscription_set& set, std::string_view command) {
   std::vector<std::string_view> args;
   for (auto it = set.wanted.begin(); it != set.wanted.end();) {
     args.assign({command});
-    for (; it != set.wanted.end() && args.size() <= restore_batch; ++it) args.push_back(*it);
+    for (; it != set.wanted.end() && args.size() <= restore_batch; ++it) {
+      args.push_back(*it);
+      // Unconfirmed until Redis says so: a subscribe() meanwhile waits for the confirmation.
+      set.waiting.try_emplace(*it);
+    }
     send_without_reply(args);
   }
 }

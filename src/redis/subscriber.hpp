@@ -63,7 +63,7 @@ class subscriber : public connection {
            subscribed_callback done);
   void remove(subscription_set& set, std::string_view command, const std::string& name);
   void confirm(subscription_set& set, const std::string& name);
-  void restore(const subscription_set& set, std::string_view command);
+  void restore(subscription_set& set, std::string_view command);
   bool can_send() const { return connected() || restoring_; }
 
   message_callback message_handler_;

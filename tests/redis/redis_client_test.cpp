@@ -85,7 +85,9 @@ TEST_F(RedisClient, TenThousandPipelinedCommandsKeepTheirOrder) {
       answers.push_back(answer.integer);
     });
   }
+  EXPECT_GE(client->in_flight(), 10'000u);
   ASSERT_TRUE(run_until(io_, [&] { return answers.size() == 10'000; }));
+  EXPECT_LE(client->in_flight(), 1u);  // at most a health PING
   for (int i = 0; i < 10'000; ++i) ASSERT_EQ(answers[i], i + 1);
   const auto& stats = client->stats();
   EXPECT_EQ(stats.replies.load(), 10'000u);
