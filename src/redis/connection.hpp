@@ -75,7 +75,6 @@ class connection : public std::enable_shared_from_this<connection> {
 
   const connection_stats& stats() const { return stats_; }
   const executor_type& get_executor() const { return executor_; }
-  const redis_config& config() const { return config_; }
 
  protected:
   /// Queues one command; `done` gets its reply. Before the handshake finished only

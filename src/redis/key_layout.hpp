@@ -29,7 +29,6 @@ inline constexpr std::string_view saver_group = "savers";
 
 /// The pattern that hears every Chat Sync session end, on every node.
 inline constexpr std::string_view raw_end_pattern = "*_END";
-inline constexpr std::string_view raw_end_suffix = "_END";
 
 /// FNV-1a (32 bits) of the room id modulo shard_count: stable across nodes and versions.
 int shard_of(std::string_view room_id);

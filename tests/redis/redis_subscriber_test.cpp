@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "../support/redis_server.hpp"
+#include "redis/key_layout.hpp"
 #include "redis_test_support.hpp"
 
 namespace livechat::redis {
@@ -94,7 +95,7 @@ TEST_F(RedisSubscriber, DeliversMessagesInOrderAndStopsAfterUnsubscribe) {
 
 TEST_F(RedisSubscriber, APatternHearsEverySessionEnd) {
   std::optional<error_code> confirmed;
-  subscriber_->psubscribe("*_END", [&](error_code error) { confirmed = error; });
+  subscriber_->psubscribe(std::string(raw_end_pattern), [&](error_code error) { confirmed = error; });
   ASSERT_TRUE(run_until(io_, [&] { return confirmed.has_value(); }));
   EXPECT_EQ(server_.command({"PUBLISH", "0b7c-session_END", "bye"}).integer, 1);
   ASSERT_TRUE(run_until(io_, [&] { return messages_.size() == 1; }));
