@@ -12,7 +12,7 @@
 // keep the object alive, so call `close()` to end it: pending commands then fail with
 // errc::shutdown, no callback is called after those, and the object goes once its last
 // handler has run. The handlers set with set_*_handler are dropped at close(), which breaks
-// any cycle through them.
+// any cycle through them (a handler may capture a shared_ptr to the client's owner).
 //
 // Drops: when an established connection drops, every command in flight fails with
 // errc::connection_lost (it may or may not have run) and every command not yet written with

@@ -134,6 +134,11 @@ void subscriber::on_down(boost::system::error_code error) {
     }
     set->waiting.clear();
   }
+  if (reason == errc::shutdown) {
+    // Dropped later, not here: close() may run inside the message handler itself. Dropping it
+    // breaks any cycle through what it captured.
+    boost::asio::post(get_executor(), [self = shared_from_this(), this] { message_handler_ = nullptr; });
+  }
 }
 
 }  // namespace livechat::redis

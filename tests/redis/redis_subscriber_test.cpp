@@ -183,3 +183,30 @@ TEST_F(RedisSubscriber, HealthPingsWorkInSubscribedMode) {
 
 }  // namespace
 }  // namespace livechat::redis
+
+namespace livechat::redis {
+namespace {
+
+TEST(RedisSubscriberLifetime, CloseBreaksACycleThroughItsHandlers) {
+  test::redis_server server;
+  boost::asio::io_context io;
+  std::weak_ptr<subscriber> watched;
+  {
+    // Each handler owns the subscriber, as a broker's handlers may own the broker that owns it.
+    auto owner = subscriber::create(io.get_executor(), server.config());
+    owner->set_message_handler([owner](std::string_view, std::string_view, std::string_view) {});
+    owner->set_connected_handler([owner](bool) {});
+    owner->set_disconnected_handler([owner](error_code) {});
+    owner->subscribe("room-a");
+    owner->start();
+    ASSERT_TRUE(test::run_until(io, [&] { return owner->connected(); }));
+    watched = owner;
+    owner->close();
+  }
+  io.restart();
+  io.run();
+  EXPECT_TRUE(watched.expired());
+}
+
+}  // namespace
+}  // namespace livechat::redis
