@@ -14,13 +14,14 @@ FUZZ_SECONDS   ?= 30
 SANITIZER_ENV  = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:quarantine_size_mb=8 \
                  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-.PHONY: sanitize-build run test build deps test-deps npm-deps unit-test redis-test bench-smoke compare-smoke integration-test sanitize-test fuzz-test clean
+.PHONY: sanitize-build run test build deps test-deps npm-deps unit-test redis-test bench-smoke compare-smoke integration-test browser-test sanitize-test fuzz-test clean
 
 run: deps build
 	mkdir -p data
 	./$(BUILD_DIR)/livechat serve
 
-build:
+# The build embeds files from node_modules/ (Swagger UI, the STOMP client: docs/web.md).
+build: npm-deps
 	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
@@ -34,11 +35,24 @@ npm-deps: package-lock.json
 	@if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
 	  npm ci --no-audit --no-fund; fi
 
-# Every test: unit and integration on the Release build (and one short pass of the
+# Every test: unit, integration and browser on the Release build (and one short pass of the
 # micro-benchmarks, to see that they still run), then both again under ASan + UBSan with
 # assertions on (clang, the same build that holds the fuzz targets), then each fuzzer for
 # FUZZ_SECONDS.
-test: test-deps npm-deps build unit-test redis-test bench-smoke integration-test compare-smoke sanitize-test fuzz-test
+TEST_STEPS = build unit-test redis-test bench-smoke integration-test browser-test compare-smoke sanitize-test fuzz-test
+
+# Each step runs as its own make, timed, and a summary of the times closes the run; the first
+# failing step stops it.
+test: test-deps npm-deps
+	@set -e; times=""; begin=$$(date +%s); \
+	for step in $(TEST_STEPS); do \
+	  start=$$(date +%s); \
+	  echo "=== make $$step"; \
+	  $(MAKE) --no-print-directory $$step; \
+	  took=$$(( $$(date +%s) - start )); \
+	  echo "=== make $$step: $$took s"; times="$$times$$step $$took s\n"; \
+	done; \
+	printf "=== step times\n$$times=== make test: %d s\n" $$(( $$(date +%s) - begin ))
 
 unit-test:
 	cd $(BUILD_DIR) && ctest -L unit --output-on-failure -j $(JOBS)
@@ -61,7 +75,12 @@ compare-smoke:
 integration-test:
 	cd $(BUILD_DIR) && ctest -L integration --output-on-failure
 
-sanitize-build:
+# The web page and Swagger UI in headless Chromium (Debian's), driven by playwright-core.
+# Screenshots are kept in $(BUILD_DIR)/test-artifacts/.
+browser-test:
+	cd $(BUILD_DIR) && ctest -L browser --output-on-failure
+
+sanitize-build: npm-deps
 	cmake -S . -B $(SANITIZE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
 	  -DCMAKE_CXX_COMPILER=clang++ -DLIVECHAT_FUZZ=ON -DLIVECHAT_BENCHMARKS=OFF $(CMAKE_FLAGS)

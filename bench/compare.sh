@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Runs the same `livechat bench` scenarios against livechat, nchan and Socket.IO, one server at a
-# time on a free loopback port, and reports the figures side by side (bench/README.md).
+# Runs the same `livechat bench` scenarios against livechat, nchan, Socket.IO and the minimal
+# fan-out server (what this machine can do at all), one server at a time on a free loopback port,
+# and reports the figures side by side (bench/README.md).
 #
 # Usage: bench/compare.sh [--quick] [--only SERVER]... [--scenario NAME]... [--out DIR]
 #   --quick            small numbers, for a smoke run: 200 connections, 50 msg/s for 2 s, idle 500
-#   --only SERVER      livechat | nchan | socketio (repeatable; default: all three)
+#   --only SERVER      livechat | nchan | socketio | minimal (repeatable; default: all four)
 #   --scenario NAME    hot-session | chat-room | idle (repeatable; default: all three)
 #   --out DIR          where the results go (default: bench/results/<date-time>/)
 # Environment:
@@ -35,10 +36,10 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-[ ${#servers[@]} -gt 0 ] || servers=(livechat nchan socketio)
+[ ${#servers[@]} -gt 0 ] || servers=(livechat nchan socketio minimal)
 [ ${#scenarios[@]} -gt 0 ] || scenarios=(hot-session chat-room idle)
 for server in "${servers[@]}"; do
-  case "$server" in livechat|nchan|socketio) ;; *) echo "compare.sh: unknown server '$server'" >&2; exit 2 ;; esac
+  case "$server" in livechat|nchan|socketio|minimal) ;; *) echo "compare.sh: unknown server '$server'" >&2; exit 2 ;; esac
 done
 for scenario in "${scenarios[@]}"; do
   case "$scenario" in hot-session|chat-room|idle) ;; *) echo "compare.sh: unknown scenario '$scenario'" >&2; exit 2 ;; esac
@@ -85,6 +86,12 @@ scratch=$(mktemp -d "${TMPDIR:-/tmp}/livechat-compare.XXXXXX")
   echo "node: $(node --version), socket.io $(node -p 'require("./node_modules/socket.io/package.json").version')"
   echo "mode: $([ "$quick" = 1 ] && echo quick || echo full); BENCH_ARGS: ${BENCH_ARGS:-none}"
 } > "$out/environment.txt"
+
+# The minimal fan-out server is one C file, built here with the system's C compiler.
+minimal_bin=$scratch/minimal_fanout
+if wants_server minimal; then
+  cc -O2 -Wall -o "$minimal_bin" bench/peers/minimal/minimal_fanout.c -lcrypto -lpthread
+fi
 
 # --- Servers -------------------------------------------------------------------------------
 # start_<server> sets: server_pid (the process we stop), measured_pids (what the bench measures:
@@ -158,6 +165,15 @@ start_socketio() {
   server_pid=$!
   measured_pids=$server_pid
   wait_until_up "http://127.0.0.1:$port/" "$dir"
+}
+
+# The minimal fan-out server with both cores and livechat's tick (24 ms): the floor.
+start_minimal() {
+  local dir=$1
+  "$minimal_bin" "$port" 2 24 > "$dir/server.log" 2>&1 &
+  server_pid=$!
+  measured_pids=$server_pid
+  wait_until_up "http://127.0.0.1:$port/healthz" "$dir"
 }
 
 # SIGTERM (nginx's master: fast shutdown of master and workers), then wait for the exit; a
@@ -267,6 +283,12 @@ run() {
     socketio)
       args+=(--path '/socket.io/?EIO=4&transport=websocket&room={room}'
              --publish http --publish-url "http://127.0.0.1:$port/publish/{room}") ;;
+    minimal)
+      case "$protocol" in
+        sse) args+=(--path '/sub/{room}') ;;
+        ws) args+=(--path '/ws/{room}') ;;
+      esac
+      args+=(--publish http --publish-url "http://127.0.0.1:$port/pub/{room}") ;;
   esac
 
   # In the background with `wait`, so that an interrupt reaches the EXIT trap at once instead
@@ -293,6 +315,7 @@ run() {
 
 # livechat delivers in batches, once per tick (SPEC §5): part of its latency is by design.
 tick_note="delivers in ticks of FLUSH_INTERVAL_MS (default, 24 ms)"
+minimal_note="the floor: one epoll loop per core, 24 ms ticks, no ids, history, durability or auth"
 for scenario in "${scenarios[@]}"; do
   case "$scenario" in
     hot-session)
@@ -301,6 +324,7 @@ for scenario in "${scenarios[@]}"; do
       run hot-session livechat sse "$tick_note" "${load[@]}"
       run hot-session nchan sse "" "${load[@]}"
       run hot-session socketio socketio "socket.io has no SSE; WebSocket shown" "${load[@]}"
+      run hot-session minimal sse "$minimal_note" "${load[@]}"
       ;;
     chat-room)
       plan_connections=$room_connections plan_messages=$messages
@@ -309,6 +333,7 @@ for scenario in "${scenarios[@]}"; do
         "${load[@]}"
       run chat-room nchan ws "" "${load[@]}"
       run chat-room socketio socketio "" "${load[@]}"
+      run chat-room minimal ws "$minimal_note" "${load[@]}"
       ;;
     idle)
       plan_connections=$idle_connections plan_messages=0
@@ -323,8 +348,10 @@ for scenario in "${scenarios[@]}"; do
       run idle-ws livechat stomp "STOMP, anonymous, subscribed to a live-stream session" "${load[@]}"
       run idle-ws nchan ws "" "${load[@]}"
       run idle-ws socketio socketio "" "${load[@]}"
+      run idle-ws minimal ws "" "${load[@]}"
       run idle-sse livechat sse "" "${load[@]}"
       run idle-sse nchan sse "" "${load[@]}"
+      run idle-sse minimal sse "" "${load[@]}"
       ;;
   esac
 done

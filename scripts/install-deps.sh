@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what building and testing livechat needs, and nothing that is already there.
 # Usage: scripts/install-deps.sh [build|test|bench]
-#   build: compiler, CMake and the libraries the binary links
-#   test:  build, plus what the test suites start (node, clang's sanitizer/fuzzer runtime,
-#          redis-server)
+#   build: compiler, CMake, the libraries the binary links, and node + npm (the build embeds
+#          files from npm packages: docs/web.md)
+#   test:  build, plus what the test suites start (clang's sanitizer/fuzzer runtime, Chromium
+#          for the browser tests, with a font for its screenshots, redis-server)
 #   bench: build, plus what bench/compare.sh starts: node (Socket.IO), nginx with nchan, gnuplot
 set -euo pipefail
 
@@ -16,7 +17,7 @@ build_packages=(
   libspdlog-dev libfmt-dev libcli11-dev libhiredis-dev libpq-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
-test_packages=(clang libclang-rt-14-dev redis-server)
+test_packages=(clang libclang-rt-14-dev chromium fonts-dejavu-core redis-server)
 bench_packages=(nginx libnginx-mod-nchan gnuplot-nox)
 
 packages=("${build_packages[@]}")
@@ -29,7 +30,8 @@ for package in "${packages[@]}"; do
   [ "$status" = "install ok installed" ] || missing+=("$package")
 done
 # Node may come from Debian (nodejs + npm) or be preinstalled another way; either will do.
-if [ "$what" != build ] && ! command -v node >/dev/null; then missing+=(nodejs npm); fi
+if ! command -v node >/dev/null; then missing+=(nodejs); fi
+if ! command -v npm >/dev/null; then missing+=(npm); fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

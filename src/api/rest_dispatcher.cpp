@@ -34,6 +34,8 @@ rest_dispatcher::rest_dispatcher(const router& routes, const cors_policy& cors,
 void rest_dispatcher::decorate(const net::http_request& request,
                                net::http_response& response) const {
   cors_.apply(request, response);
+  // A browser must take each answer as the type it says (JSON stays JSON, never a script).
+  response.set("X-Content-Type-Options", "nosniff");
 }
 
 void rest_dispatcher::handle(net::http_request&& request, const boost::asio::ip::address& remote,

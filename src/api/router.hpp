@@ -49,6 +49,9 @@ class router {
   /// methods the path does have (empty: no such path at all).
   route_match find(net::http::verb method, const std::vector<std::string>& segments) const;
 
+  /// Every route, in the order added (the API documents are checked against this).
+  const std::vector<route>& routes() const { return routes_; }
+
  private:
   std::vector<route> routes_;
 };

@@ -46,6 +46,11 @@ void add_session_routes(router& routes, sessions::session_service& sessions,
 /// GET /ws: WebSocket with STOMP 1.2 (subprotocols v12.stomp, v11.stomp, v10.stomp).
 void add_websocket_route(router& routes, stomp::stomp_services& services);
 
+/// GET / (the chat page) and its /assets/{file}, GET /v3/api-docs (OpenAPI), GET
+/// /asyncapi.yaml, GET /swagger-ui/{file} (and /swagger-ui, redirected to its index.html):
+/// files built into the binary (web/embedded_files.hpp).
+void add_docs_routes(router& routes);
+
 /// GET /healthz (the process runs) and GET /readyz (its database answers).
 void add_health_routes(router& routes, store::store& store);
 

@@ -10,9 +10,12 @@ namespace http = net::http;
 namespace {
 
 net::http_response token_pair_response(const auth::token_pair& pair) {
-  return net::make_json_response(
+  auto response = net::make_json_response(
       http::status::ok,
       boost::json::object{{"accessToken", pair.access_token}, {"refreshToken", pair.refresh_token}});
+  // Tokens are secrets: no cache, shared or private, may keep them.
+  response.set(http::field::cache_control, "no-store");
+  return response;
 }
 
 boost::json::object user_json(const model::user& user) {

@@ -90,6 +90,7 @@ server::server(const settings& config)
   api::add_session_routes(routes_, sessions_, tenant_key_);
   api::add_stream_routes(routes_, {messages_, sessions_, users_, cors_, delivery_, stream_limits_});
   api::add_websocket_route(routes_, stomp_);
+  api::add_docs_routes(routes_);
   api::add_metrics_route(routes_, [this] {
     std::uint64_t total = 0;
     for (const auto& fanout : thread_fanouts_) total += fanout->messages_delivered();

@@ -46,6 +46,9 @@ class server {
   /// finish (for at most `drain_timeout`), and returns.
   void run();
 
+  /// The REST routes, as registered (for the test that holds the OpenAPI document to them).
+  const api::router& routes() const { return routes_; }
+
  private:
   void on_signal(const boost::system::error_code& error, int signal_number);
   void wait_for_drain();

@@ -30,6 +30,11 @@ const std::map<std::string, publish_mode> publish_names{
     {"http", publish_mode::http},
 };
 
+const std::map<std::string, latency_origin> latency_origin_names{
+    {"due", latency_origin::due},
+    {"sent", latency_origin::sent},
+};
+
 // The livechat path of each protocol, for when --path is not given.
 std::string default_path(subscriber_protocol protocol) {
   switch (protocol) {
@@ -138,6 +143,13 @@ std::string_view to_string(publish_mode mode) {
   return "?";
 }
 
+std::string_view to_string(latency_origin origin) {
+  for (const auto& [name, value] : latency_origin_names) {
+    if (value == origin) return name;
+  }
+  return "?";
+}
+
 std::string replace_placeholder(std::string text, std::string_view name, std::string_view value) {
   const std::string placeholder = fmt::format("{{{}}}", name);
   for (auto at = text.find(placeholder); at != std::string::npos;
@@ -192,7 +204,13 @@ bench_options parse_bench_options(const std::vector<std::string>& arguments) {
   app.add_option("--publish-header", options.publish_headers, "http: \"Name: value\", repeatable");
   app.add_option("--api-key", options.api_key, "tenant: the X-Api-Key");
   app.add_option("--publish-connections", options.publish_connections,
-                 "HTTP keep-alive connections the publisher uses")
+                 "HTTP keep-alive connections the publisher uses (one request in flight each)")
+      ->capture_default_str();
+  std::string latency_from = "due";
+  app.add_option("--latency-from", latency_from,
+                 "due: latency counts from each message's due time (open loop); sent: from when "
+                 "it was actually sent (closed loop, hides a late publisher)")
+      ->check(CLI::IsMember(latency_origin_names))
       ->capture_default_str();
   app.add_option("--hold-ms", hold_ms, "wait after connecting, before publishing")
       ->capture_default_str();
@@ -216,6 +234,7 @@ bench_options parse_bench_options(const std::vector<std::string>& arguments) {
   }
   options.protocol = protocol_names.at(protocol);
   options.publish = publish_names.at(publish);
+  options.latency_from = latency_origin_names.at(latency_from);
   options.connect_timeout = std::chrono::milliseconds(connect_timeout_ms);
   options.hold = std::chrono::milliseconds(hold_ms);
   options.drain = std::chrono::milliseconds(drain_ms);

@@ -27,6 +27,13 @@ enum class publish_mode {
   http,    // an HTTP POST template: --publish-url, --publish-body, --publish-header (peers)
 };
 
+/// Where message latency (and publish acknowledgement latency) is counted from.
+enum class latency_origin {
+  due,   // the message's place in the schedule (open loop, as wrk2): a publisher that falls
+         // behind because the server answers slowly adds its lag to every figure
+  sent,  // when the publisher actually sent it (closed loop): hides that lag; for comparison only
+};
+
 struct bench_options {
   std::string url = "http://127.0.0.1:8080";  // scheme http, an IPv4 literal, a port
   std::string host;                            // from url
@@ -52,7 +59,10 @@ struct bench_options {
   std::string publish_body = "{marker}";     // http mode; "{marker}" replaced by the text
   std::vector<std::string> publish_headers;  // "Name: value"
   std::string api_key;                       // tenant mode
-  std::size_t publish_connections = 4;       // HTTP keep-alive connections for publishing
+  // HTTP keep-alive connections for publishing, one request in flight on each: the most
+  // requests the publisher keeps in flight before it falls behind its schedule.
+  std::size_t publish_connections = 128;
+  latency_origin latency_from = latency_origin::due;
 
   std::chrono::milliseconds hold{1000};   // after connecting, before publishing
   std::chrono::milliseconds drain{5000};  // after the last publish, to wait for deliveries
@@ -82,6 +92,7 @@ bench_options parse_bench_options(const std::vector<std::string>& arguments);
 
 std::string_view to_string(subscriber_protocol protocol);
 std::string_view to_string(publish_mode mode);
+std::string_view to_string(latency_origin origin);
 
 /// Replaces every "{name}" in `text` with `value`.
 std::string replace_placeholder(std::string text, std::string_view name, std::string_view value);

@@ -82,7 +82,12 @@ boost::json::object to_json(const bench_report& report) {
         {"acked", report.published.acked},
         {"failed", report.published.failed},
         {"first_failure", nullable(report.published.first_failure)},
-        {"rate_per_s", std::round(report.publish_rate * 10) / 10},
+        {"offered_per_s", std::round(report.offered_rate * 10) / 10},
+        {"achieved_per_s", std::round(report.publish_rate * 10) / 10},
+        {"behind_schedule", report.published.behind_schedule()},
+        {"lag_p99_ms", milliseconds(report.published.send_lag.percentile(0.99))},
+        {"lag_max_ms", milliseconds(report.published.send_lag.max())},
+        {"ack_p50_ms", milliseconds(report.published.ack_latency.percentile(0.5))},
         {"ack_p99_ms", milliseconds(report.published.ack_latency.percentile(0.99))}}},
       {"deliveries",
        {{"expected", deliveries.expected},
@@ -91,6 +96,7 @@ boost::json::object to_json(const bench_report& report) {
         {"duplicate", deliveries.duplicate},
         {"unexpected", deliveries.unexpected},
         {"per_second", std::llround(report.deliveries_per_second)}}},
+      {"latency_from", report.latency_from},
       {"latency_ms",
        {{"p50", milliseconds(latency.percentile(0.5))},
         {"p90", milliseconds(latency.percentile(0.9))},
@@ -131,10 +137,17 @@ std::string to_text(const bench_report& report) {
                    milliseconds(connections.connect_time.percentile(0.99)),
                    milliseconds(connections.connect_time.max())));
   if (report.published.planned > 0) {
-    line(fmt::format("messages      planned {}  acked {}  failed {}  at {:.1f}/s  (ack p99 {} ms)",
-                     report.published.planned, report.published.acked, report.published.failed,
-                     report.publish_rate,
-                     milliseconds(report.published.ack_latency.percentile(0.99))));
+    const auto& published = report.published;
+    line(fmt::format("messages      planned {}  acked {}  failed {}  (ack p50 {} ms  p99 {} ms)",
+                     published.planned, published.acked, published.failed,
+                     milliseconds(published.ack_latency.percentile(0.5)),
+                     milliseconds(published.ack_latency.percentile(0.99))));
+    line(fmt::format("publisher     offered {:.1f}/s  achieved {:.1f}/s  lag behind schedule p99 {} "
+                     "ms  max {} ms{}",
+                     report.offered_rate, report.publish_rate,
+                     milliseconds(published.send_lag.percentile(0.99)),
+                     milliseconds(published.send_lag.max()),
+                     published.behind_schedule() ? "  BEHIND SCHEDULE" : ""));
     if (!report.published.first_failure.empty()) {
       line(fmt::format("              first failure: {}", report.published.first_failure));
     }
@@ -142,8 +155,9 @@ std::string to_text(const bench_report& report) {
                      deliveries.expected, deliveries.received,
                      deliveries.expected - std::min(deliveries.expected, deliveries.received),
                      deliveries.duplicate, report.deliveries_per_second));
-    line(fmt::format("latency       p50 {} ms  p90 {} ms  p99 {} ms  p99.9 {} ms  max {} ms",
-                     milliseconds(latency.percentile(0.5)), milliseconds(latency.percentile(0.9)),
+    line(fmt::format("latency       (from {} time) p50 {} ms  p90 {} ms  p99 {} ms  p99.9 {} ms  max {} ms",
+                     report.latency_from, milliseconds(latency.percentile(0.5)),
+                     milliseconds(latency.percentile(0.9)),
                      milliseconds(latency.percentile(0.99)),
                      milliseconds(latency.percentile(0.999)), milliseconds(latency.max())));
   }

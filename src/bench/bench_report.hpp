@@ -20,6 +20,7 @@ struct bench_report {
   std::string label;
   std::string protocol;
   std::string publish;
+  std::string latency_from;  // "due" or "sent" (--latency-from)
   std::size_t processes = 0;
   std::size_t threads = 0;
 
@@ -27,7 +28,8 @@ struct bench_report {
   publish_report published;
   delivery_report deliveries;
   double deliveries_per_second = 0;  // received / (last delivery - first send)
-  double publish_rate = 0;           // messages sent per second, first to last send
+  double offered_rate = 0;           // messages per second the schedule asked for (--rate)
+  double publish_rate = 0;           // messages sent per second: publish_report::achieved_rate
 
   std::vector<int> server_pids;
   std::optional<process_sample> server_before;     // before the first connection

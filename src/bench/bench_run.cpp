@@ -146,6 +146,7 @@ int run_bench(const std::vector<std::string>& arguments) {
   report.label = options.label;
   report.protocol = std::string(to_string(options.protocol));
   report.publish = options.messages > 0 ? std::string(to_string(options.publish)) : "none";
+  report.latency_from = std::string(to_string(options.latency_from));
   report.processes = processes;
   report.threads = options.threads;
   report.server_pids = options.server_pids;
@@ -190,11 +191,8 @@ int run_bench(const std::vector<std::string>& arguments) {
     if (options.messages > 0 && report.connections.made > 0) {
       report.published = publish_messages(options);
     }
-    const auto sent_span = report.published.last_send_us - report.published.first_send_us;
-    if (report.published.acked + report.published.failed > 1 && sent_span > 0) {
-      report.publish_rate = static_cast<double>(report.published.acked + report.published.failed - 1) *
-                            1e6 / static_cast<double>(sent_span);
-    }
+    report.offered_rate = options.rate;
+    report.publish_rate = report.published.achieved_rate(options.rate);
     const auto deadline = now_microseconds() +
                           std::chrono::duration_cast<std::chrono::microseconds>(options.drain).count();
     const json::object finish{{"acked", to_hex(report.published.acked_bits)},

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
+import http from 'node:http';
 import { before, describe, test } from 'node:test';
 
 import { binaryPath, startServer } from './lib/server.mjs';
@@ -159,6 +160,44 @@ describe('livechat bench against livechat', () => {
     assert.equal(report.messages.failed, 5);
     assert.match(report.messages.first_failure, /HTTP 409/);
     assert.equal(report.deliveries.expected, 0);
+  });
+
+  test('a publish endpoint slower than the schedule: the report says the publisher fell behind, and counts the wait', async () => {
+    // An HTTP endpoint that answers each POST after 40 ms; one connection, 100 messages/s due.
+    const slow = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => setTimeout(() => res.writeHead(202).end(), 40));
+    });
+    await new Promise((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    const publishUrl = `http://127.0.0.1:${slow.address().port}/pub`;
+    const run = (latencyFrom) => runBench(server, [
+      '--protocol', 'sse', '--connections', '5', '--messages', '20', '--rate', '100',
+      '--publish', 'http', '--publish-url', publishUrl, '--publish-connections', '1',
+      '--latency-from', latencyFrom, '--hold-ms', '100', '--drain-ms', '100',
+    ]);
+    try {
+      const due = await run('due');
+      assert.equal(due.code, 0, due.stderr);
+      const messages = due.report.messages;
+      assert.equal(messages.acked, 20, JSON.stringify(messages));
+      assert.equal(messages.offered_per_s, 100);
+      // 20 answers of 40 ms each take 800 ms: at most 25 messages a second got out.
+      assert.ok(messages.achieved_per_s < 30, JSON.stringify(messages));
+      assert.equal(messages.behind_schedule, true);
+      assert.ok(messages.lag_max_ms > 500, JSON.stringify(messages));
+      // From the due time, the last acknowledgement waited for the whole queue before it.
+      assert.ok(messages.ack_p99_ms > messages.lag_max_ms, JSON.stringify(messages));
+      assert.equal(due.report.latency_from, 'due');
+
+      const sent = await run('sent');
+      assert.equal(sent.code, 0, sent.stderr);
+      // Counted from the send, the same wait disappears: each answer took about 40 ms.
+      assert.equal(sent.report.messages.behind_schedule, true);
+      assert.ok(sent.report.messages.ack_p99_ms < messages.ack_p99_ms / 4, JSON.stringify(sent.report.messages));
+      assert.equal(sent.report.latency_from, 'sent');
+    } finally {
+      slow.close();
+    }
   });
 
   test('nothing to connect to: exit 1 and the reason', async () => {

@@ -8,6 +8,7 @@
 
 #include "bench/delivery_marker.hpp"
 #include "bench/latency_histogram.hpp"
+#include "bench/publisher.hpp"
 
 namespace livechat::bench {
 namespace {
@@ -91,6 +92,33 @@ TEST(DeliveryMarkerTest, SkipsMalformedMarkers) {
   scan_markers("#lcb:#lcb:1#lcb:2:#lcb:x:1#lcb:99999999999999999999:1# #lcb:3:4",
                [&](std::uint64_t, std::int64_t) { ++found; });
   EXPECT_EQ(found, 0);
+}
+
+TEST(PublishReportTest, APublisherOnScheduleReachesTheOfferedRate) {
+  // 200 messages at 100/s, each sent 3 ms after it was due.
+  publish_report report;
+  report.first_due_us = 1'000'000;
+  for (std::int64_t i = 0; i < 200; ++i) {
+    const std::int64_t due = report.first_due_us + i * 10'000;
+    report.send_lag.record(3'000);
+    report.last_send_us = due + 3'000;
+    ++report.sent;
+  }
+  EXPECT_NEAR(report.achieved_rate(100), 100, 0.2);
+  EXPECT_FALSE(report.behind_schedule());
+}
+
+TEST(PublishReportTest, ALatePublisherSaysSo) {
+  // 100 messages due over one second went out over two: half the rate, a second late at worst.
+  publish_report report;
+  report.first_due_us = 0;
+  report.sent = 100;
+  report.last_send_us = 1'990'000;
+  report.send_lag.record(1'000'000);
+  EXPECT_NEAR(report.achieved_rate(100), 50, 0.5);
+  EXPECT_TRUE(report.behind_schedule());
+  EXPECT_EQ(publish_report{}.achieved_rate(100), 0);
+  EXPECT_FALSE(publish_report{}.behind_schedule());
 }
 
 }  // namespace

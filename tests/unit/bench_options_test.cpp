@@ -12,6 +12,16 @@ TEST(BenchOptionsTest, DefaultsToLivechatPathsAndARandomRoom) {
   EXPECT_EQ(options.room.size(), 36u);
   EXPECT_EQ(options.subscriber_target(), "/api/v1/chats/sse-connect/" + options.room);
   EXPECT_EQ(options.publish, publish_mode::tenant);
+  // Open loop by default: latency from the due time, up to 128 requests in flight.
+  EXPECT_EQ(options.latency_from, latency_origin::due);
+  EXPECT_EQ(options.publish_connections, 128u);
+}
+
+TEST(BenchOptionsTest, KeepsTheClosedLoopMeasurementAsANamedOption) {
+  EXPECT_EQ(parse_bench_options({"--api-key", "k", "--latency-from", "sent"}).latency_from,
+            latency_origin::sent);
+  EXPECT_THROW(parse_bench_options({"--api-key", "k", "--latency-from", "ack"}),
+               bench_options_error);
 }
 
 TEST(BenchOptionsTest, ReadsAPeerTemplate) {

@@ -81,11 +81,11 @@ function appendCapped(buffer, chunk) {
 /**
  * Starts `livechat serve` and resolves once GET /healthz answers 200.
  * Options: env (overrides of the defaults below), args (extra arguments after `serve`),
- * dataDir and jwtSecret (to restart on the data of an earlier server).
+ * dataDir, jwtSecret and port (to restart on the data, and at the address, of an earlier server).
  * Resolves to {url, port, pid, dataDir, jwtSecret, output(), stop(signal), kill9(), exited}.
  */
-export async function startServer({ env = {}, args = [], dataDir, jwtSecret } = {}) {
-  const port = await freePort();
+export async function startServer({ env = {}, args = [], dataDir, jwtSecret, port } = {}) {
+  port ??= await freePort();
   dataDir ??= await makeTempDir();
   jwtSecret ??= randomSecret();
   const fullEnv = childEnv({
