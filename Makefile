@@ -14,7 +14,7 @@ FUZZ_SECONDS   ?= 30
 SANITIZER_ENV  = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:quarantine_size_mb=8 \
                  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
-.PHONY: sanitize-build run test build deps test-deps npm-deps layering-check unit-test bench-smoke compare-smoke integration-test browser-test sanitize-test fuzz-test clean
+.PHONY: sanitize-build run test build deps test-deps npm-deps layering-check unit-test redis-test bench-smoke compare-smoke integration-test browser-test sanitize-test fuzz-test clean
 
 run: deps build
 	mkdir -p data
@@ -35,11 +35,13 @@ npm-deps: package-lock.json
 	@if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
 	  npm ci --no-audit --no-fund; fi
 
-# Every test: unit, integration and browser on the Release build (and one short pass of the
-# micro-benchmarks, to see that they still run), then both again under ASan + UBSan with
-# assertions on (clang, the same build that holds the fuzz targets), then each fuzzer for
-# FUZZ_SECONDS.
-TEST_STEPS = layering-check build unit-test bench-smoke integration-test browser-test compare-smoke sanitize-test fuzz-test
+# Every test: the layering check; unit, Redis, integration and browser tests on the Release
+# build (and one short pass of the micro-benchmarks, to see that they still run); the comparison
+# smoke run; then unit, Redis and integration again under ASan + UBSan with assertions on (clang,
+# the same build that holds the fuzz targets; the browser suite runs in Release only: it tests
+# the page, and the server under it is the one the integration suites already cover); then each
+# fuzzer for FUZZ_SECONDS.
+TEST_STEPS = layering-check build unit-test redis-test bench-smoke integration-test browser-test compare-smoke sanitize-test fuzz-test
 
 # Each step runs as its own make, timed, and a summary of the times closes the run; the first
 # failing step stops it.
@@ -61,6 +63,10 @@ layering-check:
 
 unit-test:
 	cd $(BUILD_DIR) && ctest -L unit --output-on-failure -j $(JOBS)
+
+# The Redis client and Lua scripts against real redis-servers the tests start themselves.
+redis-test:
+	cd $(BUILD_DIR) && ctest -L redis --output-on-failure -j $(JOBS)
 
 # A smoke test, not a measurement: each benchmark runs for about 10 ms and must not fail.
 # Figures worth quoting come from --benchmark_min_time=1 (BENCHMARKS.md).
@@ -88,7 +94,7 @@ sanitize-build: npm-deps
 	cmake --build $(SANITIZE_DIR) -j $(JOBS)
 
 sanitize-test: sanitize-build
-	cd $(SANITIZE_DIR) && $(SANITIZER_ENV) ctest --output-on-failure -j 1
+	cd $(SANITIZE_DIR) && $(SANITIZER_ENV) ctest -LE browser --output-on-failure -j 1
 
 # Each fuzzer starts from its committed seed corpus; what it finds new stays in a scratch copy.
 fuzz-test: sanitize-build

@@ -3,9 +3,9 @@
 # Usage: scripts/install-deps.sh [build|test|bench]
 #   build: compiler, CMake, the libraries the binary links, and node + npm (the build embeds
 #          files from npm packages: docs/web.md)
-#   test:  build, plus what the test suites start (PostgreSQL, clang's sanitizer/fuzzer runtime, Chromium
-#          for the browser tests, with a font for its screenshots) and python3
-#          (the layering check)
+#   test:  build, plus what the test suites start (PostgreSQL, redis-server, clang's
+#          sanitizer/fuzzer runtime, Chromium for the browser tests with a font for its
+#          screenshots) and python3 (the layering check)
 #   bench: build, plus what bench/compare.sh starts: node (Socket.IO), nginx with nchan, gnuplot
 set -euo pipefail
 
@@ -18,7 +18,7 @@ build_packages=(
   libspdlog-dev libfmt-dev libcli11-dev libhiredis-dev libpq-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
-test_packages=(clang libclang-rt-14-dev chromium fonts-dejavu-core python3 postgresql)
+test_packages=(clang libclang-rt-14-dev chromium fonts-dejavu-core python3 postgresql redis-server)
 bench_packages=(nginx libnginx-mod-nchan gnuplot-nox)
 
 packages=("${build_packages[@]}")

@@ -1,0 +1,31 @@
+#include "redis/key_layout.hpp"
+
+namespace livechat::redis {
+
+namespace {
+
+std::string shard_tag(int shard) { return "{lc:" + std::to_string(shard) + "}"; }
+
+}  // namespace
+
+int shard_of(std::string_view room_id) {
+  std::uint32_t hash = 2166136261u;
+  for (unsigned char byte : room_id) {
+    hash ^= byte;
+    hash *= 16777619u;
+  }
+  return static_cast<int>(hash % shard_count);
+}
+
+std::string handoff_key(int shard) { return shard_tag(shard) + ":handoff"; }
+
+room_keys keys_for_room(std::string_view room_id) {
+  int shard = shard_of(room_id);
+  std::string room = shard_tag(shard) + ":room:" + std::string(room_id);
+  return {room + ":state", room + ":history", room + ":left", room + ":commits",
+          handoff_key(shard), room};
+}
+
+std::string history_entry_id(std::int64_t id) { return std::to_string(id) + "-0"; }
+
+}  // namespace livechat::redis
