@@ -51,4 +51,6 @@ bool has_visible_text(std::string_view text) {
   return false;
 }
 
+bool has_no_nul(std::string_view text) { return text.find('\0') == std::string_view::npos; }
+
 }  // namespace livechat::model

@@ -19,4 +19,8 @@ std::size_t utf8_length(std::string_view text);
 /// tabs, line breaks, no-break and ideographic spaces…).
 bool has_visible_text(std::string_view text);
 
+/// True when `text` holds no U+0000: no client means to send one, and PostgreSQL's text type
+/// cannot store it, so it is refused (400) in every mode rather than failing only on one store.
+bool has_no_nul(std::string_view text);
+
 }  // namespace livechat::model

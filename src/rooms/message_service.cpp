@@ -21,6 +21,9 @@ void message_service::check_contents(std::string_view contents) const {
     throw client_error(client_errc::validation_error,
                        fmt::format("contents must be 1 to {} characters", max_message_length_));
   }
+  if (!model::has_no_nul(contents)) {
+    throw client_error(client_errc::validation_error, "contents must not contain U+0000");
+  }
 }
 
 void message_service::check_reader(const std::string& room_id, const std::string& user_id) {

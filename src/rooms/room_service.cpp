@@ -41,6 +41,9 @@ model::room room_service::create(std::string_view creator, std::string_view name
   if (length < 1 || length > max_name_length || !model::has_visible_text(name)) {
     throw client_error(client_errc::validation_error, "name must be 1 to 100 characters");
   }
+  if (!model::has_no_nul(name)) {
+    throw client_error(client_errc::validation_error, "name must not contain U+0000");
+  }
   if (password && password->size() > max_password_bytes) {
     throw client_error(client_errc::validation_error, "password must be at most 128 bytes");
   }

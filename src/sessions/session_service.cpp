@@ -48,6 +48,15 @@ void session_service::check(const tenant_message& message) const {
     throw client_error(client_errc::validation_error,
                        fmt::format("nickname must be at most {} characters", max_nickname_length));
   }
+  for (const std::string_view text : {std::string_view(message.sender),
+                                      std::string_view(message.contents),
+                                      std::string_view(message.nickname),
+                                      std::string_view(message.profile_img_url)}) {
+    if (!model::has_no_nul(text)) {
+      throw client_error(client_errc::validation_error,
+                         "sender, contents, nickname and profileImgUrl must not contain U+0000");
+    }
+  }
   if (!message.profile_img_url.empty() &&
       (message.profile_img_url.size() > max_url_bytes || !is_web_url(message.profile_img_url))) {
     throw client_error(client_errc::validation_error,

@@ -101,6 +101,7 @@ describe('create', () => {
     ['101 characters', { name: 'n'.repeat(101) }],
     ['101 two-byte characters', { name: '\u00e9'.repeat(101) }],
     ['101 emoji', { name: '\u{1F600}'.repeat(101) }],
+    ['a name holding U+0000', { name: 'a\u0000b' }],
   ]) {
     test(`${why}: 400 VALIDATION_ERROR`, async () => {
       const res = await request(url, 'POST', '/chatrooms', { body, token: alice.accessToken });

@@ -83,6 +83,14 @@ TEST(ValidationTest, VisibleText) {
   EXPECT_TRUE(has_visible_text("\xC3\xA9"));                                // é
 }
 
+TEST(ValidationTest, NoNul) {
+  using namespace std::string_view_literals;
+  EXPECT_TRUE(has_no_nul(""));
+  EXPECT_TRUE(has_no_nul("caf\xC3\xA9"));
+  EXPECT_FALSE(has_no_nul("a\0b"sv));
+  EXPECT_FALSE(has_no_nul("\0"sv));
+}
+
 TEST(ClientErrorTest, EveryErrorHasTheContractsStatusAndCode) {
   EXPECT_EQ(http_status(client_errc::validation_error), 400);
   EXPECT_EQ(error_code(client_errc::validation_error), "VALIDATION_ERROR");
