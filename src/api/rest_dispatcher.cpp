@@ -115,7 +115,10 @@ route_result rest_dispatcher::run(const route& matched,
     return matched.handler(context);
   } catch (const model::client_error& error) {
     auto response = net::make_error_response(error.errc(), error.what(), version);
-    if (error.errc() == client_errc::rate_limited) response.set(http::field::retry_after, "1");
+    // A client told to come back (rate limit, a full server or session) is told when.
+    if (error.errc() == client_errc::rate_limited || error.errc() == client_errc::unavailable) {
+      response.set(http::field::retry_after, "1");
+    }
     return response;
   } catch (const store::store_error& error) {
     spdlog::error("database failure on {} {}: {}", context.request.method_string(),

@@ -3,6 +3,7 @@
 #include <limits>
 #include <memory>
 #include <sstream>
+#include <variant>
 
 #include "api/routes.hpp"
 #include "net/io_context_pool.hpp"
@@ -46,6 +47,20 @@ net::connection_takeover open_sse_stream(fanout::delivery_services& services,
   };
 }
 
+// MAX_STREAMS: a place on the node, or the answer for a full node — 503 with Retry-After, and
+// the connection closes, so a flood holds no descriptor past its answer and never waits.
+std::variant<sessions::stream_limits::ticket, net::http_response> admit_stream(
+    sessions::stream_limits& limits, const request_context& context) {
+  try {
+    return limits.admit_stream();
+  } catch (const client_error& full) {
+    auto response = net::make_error_response(full.errc(), full.what(), context.request.version());
+    response.set(http::field::retry_after, "1");
+    response.keep_alive(false);
+    return response;
+  }
+}
+
 std::string to_text(const net::http_response& response) {
   std::ostringstream text;
   text << response;
@@ -57,6 +72,8 @@ std::string to_text(const net::http_response& response) {
 void add_stream_routes(router& routes, const stream_dependencies& with) {
   routes.add(http::verb::get, "/chatrooms/{id}/events", execution::worker,
              [with](const request_context& context) -> route_result {
+               auto node_place = admit_stream(with.limits, context);
+               if (auto* full = std::get_if<net::http_response>(&node_place)) return std::move(*full);
                // EventSource cannot send headers: the token may come in the query.
                std::string_view token = context.bearer_token();
                if (token.empty()) token = context.query_value("access_token").value_or("");
@@ -67,13 +84,17 @@ void add_stream_routes(router& routes, const stream_dependencies& with) {
                options.room_id = room_id;
                options.after_id = resume_after(context);
                options.allow_origin = with.cors.allowed_origin(context.request);
-               options.held_places = hold(with.limits.admit_address(context.remote_address));
+               options.held_places =
+                   hold(std::get<0>(std::move(node_place)),
+                        with.limits.admit_address(context.remote_address));
                return open_sse_stream(with.delivery, std::move(options));
              });
 
   // The original Chat Sync path: a live-stream session's public stream, no token.
   routes.add(http::verb::get, "/api/v1/chats/sse-connect/{id}", execution::worker,
              [with](const request_context& context) -> route_result {
+               auto node_place = admit_stream(with.limits, context);
+               if (auto* full = std::get_if<net::http_response>(&node_place)) return std::move(*full);
                const std::string session_id = context.path_uuid(0);
                const auto kind = with.sessions.kind_of(session_id);
                if (kind == sessions::destination_kind::chat_room) {
@@ -87,10 +108,10 @@ void add_stream_routes(router& routes, const stream_dependencies& with) {
                options.ended = kind == sessions::destination_kind::ended_session;
                auto address_place = with.limits.admit_address(context.remote_address);
                if (options.ended) {
-                 options.held_places = hold(std::move(address_place));
+                 options.held_places = hold(std::get<0>(std::move(node_place)), std::move(address_place));
                } else {
-                 options.held_places =
-                     hold(std::move(address_place), with.limits.admit_viewer(session_id));
+                 options.held_places = hold(std::get<0>(std::move(node_place)), std::move(address_place),
+                                            with.limits.admit_viewer(session_id));
                }
                return open_sse_stream(with.delivery, std::move(options));
              });
@@ -105,7 +126,10 @@ void add_websocket_route(router& routes, stomp::stomp_services& services) {
                }
                auto handshake = net::websocket::accept_handshake(context.request, stomp_subprotocols);
                if (!handshake.accepted) return std::move(handshake.response);
-               auto place = hold(services.limits.admit_address(context.remote_address));
+               auto node_place = admit_stream(services.limits, context);
+               if (auto* full = std::get_if<net::http_response>(&node_place)) return std::move(*full);
+               auto place = hold(std::get<0>(std::move(node_place)),
+                                 services.limits.admit_address(context.remote_address));
                return [&services, answer = to_text(handshake.response), place](
                           boost::beast::tcp_stream&& stream, boost::beast::flat_buffer&& already_read) {
                  const std::size_t thread_index = net::io_context_pool::current_thread_index();

@@ -4,6 +4,8 @@
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
+#include <sys/resource.h>
+
 #include <csignal>
 
 #include "api/routes.hpp"
@@ -31,6 +33,22 @@ std::size_t worker_count(const settings& config) {
   return std::max<std::size_t>(4, config.threads);
 }
 
+// MAX_STREAMS=0: the descriptor limit less this margin, so that plain requests (/healthz,
+// REST), the database and the listener still find descriptors while streams flood in.
+constexpr std::size_t descriptor_margin = 256;
+constexpr std::size_t min_default_streams = 16;
+
+std::size_t max_streams(const settings& config) {
+  if (config.max_streams > 0) return config.max_streams;
+  rlimit descriptors{};
+  if (getrlimit(RLIMIT_NOFILE, &descriptors) != 0 || descriptors.rlim_cur == RLIM_INFINITY) {
+    return 1'000'000;
+  }
+  const auto limit = static_cast<std::size_t>(descriptors.rlim_cur);
+  return limit > descriptor_margin + min_default_streams ? limit - descriptor_margin
+                                                         : min_default_streams;
+}
+
 }  // namespace
 
 // A connection's output queue; a subscriber further behind is disconnected (SPEC section 5).
@@ -56,7 +74,7 @@ server::server(const settings& config)
       rooms_(*store_, [this](const std::string& room_id) { broker_->close(room_id); }),
       messages_(*store_, *broker_, rate_limiter_, config.max_message_length),
       sessions_(*store_, *broker_, config.max_message_length),
-      stream_limits_(config.max_viewers_per_session, config.max_streams_per_ip),
+      stream_limits_(config.max_viewers_per_session, config.max_streams_per_ip, max_streams(config)),
       tenant_key_(config.livechat_api_key),
       cors_(config.cors_origins),
       workers_(worker_count(config)),
@@ -67,6 +85,7 @@ server::server(const settings& config)
       signals_(control_, SIGTERM, SIGINT),
       drain_timer_(control_),
       tick_timer_(control_) {
+  stomp_.max_subscriptions = config.max_subscriptions_per_connection;
   for (std::size_t index = 0; index < io_threads_.size(); ++index) {
     thread_fanouts_.push_back(
         std::make_unique<fanout::thread_fanout>(index, io_threads_.context(index).get_executor()));
@@ -75,8 +94,9 @@ server::server(const settings& config)
   }
   if (!config.tenant_base_url.empty()) {
     // Usage: each session batch that reached a listener counts its messages once (SPEC 7).
+    // Every session listener holds a viewer place; chat rooms' listeners hold none.
     hub_.observe_batches([this](std::string_view room_id, std::size_t messages) {
-      if (sessions_.is_known_session(room_id)) usage_.record(room_id, messages);
+      if (stream_limits_.has_viewers(room_id)) usage_.record(room_id, messages);
     });
     billing::billing_options options;
     options.tenant_base_url = config.tenant_base_url;

@@ -280,6 +280,18 @@ const auto definitions = std::to_array<setting_definition>({
        s.max_streams_per_ip = static_cast<std::size_t>(
            parse_whole_number(n, v, 0, 100'000'000, "a number of connections"));
      }},
+    {"MAX_SUBSCRIPTIONS_PER_CONNECTION", nullptr, "100",
+     "STOMP subscriptions one connection may hold; one more is an ERROR",
+     [](settings& s, const std::string& v, const std::string& n) {
+       s.max_subscriptions_per_connection = static_cast<std::size_t>(
+           parse_whole_number(n, v, 1, 100'000'000, "a number of subscriptions"));
+     }},
+    {"MAX_STREAMS", nullptr, "0",
+     "WebSocket and SSE connections this node holds at once; 0 = the descriptor limit less 256",
+     [](settings& s, const std::string& v, const std::string& n) {
+       s.max_streams = static_cast<std::size_t>(
+           parse_whole_number(n, v, 0, 100'000'000, "a number of connections"));
+     }},
     {"CORS_ORIGINS", nullptr, "*", "allowed origins, comma-separated; * = any",
      [](settings& s, const std::string& v, const std::string& n) {
        s.cors_origins = parse_cors_origins(n, v);

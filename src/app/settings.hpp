@@ -58,6 +58,8 @@ struct settings {
   std::uint32_t rate_limit_burst = 20;
   std::size_t max_viewers_per_session = 0;  // 0: no limit
   std::size_t max_streams_per_ip = 0;       // 0: no limit
+  std::size_t max_subscriptions_per_connection = 100;
+  std::size_t max_streams = 0;  // 0: the descriptor limit less 256 (see server.cpp)
   std::vector<std::string> cors_origins{"*"};  // origins as written; "*" allows any
   spdlog::level::level_enum log_level = spdlog::level::info;
 

@@ -72,6 +72,8 @@ void memory_broker::commit(std::vector<pending_publish>& group) {
   // stays without gaps.
   std::vector<model::message> rows;
   std::unordered_map<std::string, std::int64_t> restore;
+  // Only between commits: every cached id is then in the store, where the next read finds it.
+  if (last_ids_.size() >= last_ids_limit) last_ids_.clear();
   try {
     for (pending_publish& publish : group) {
       for (model::message& message : publish.messages) {

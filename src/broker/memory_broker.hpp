@@ -37,6 +37,9 @@ class memory_broker final : public broker {
   void run_writer();
   void commit(std::vector<pending_publish>& group);
 
+  // Rooms whose last id is cached; past this the cache starts again from the store.
+  static constexpr std::size_t last_ids_limit = 16 * 1024;
+
   store::store& store_;
   message_sink& hub_;
 
@@ -45,7 +48,9 @@ class memory_broker final : public broker {
   std::vector<pending_publish> queue_;
   bool stopping_ = false;
 
-  // Writer thread only: each room's last id, read from the store on first use.
+  // Writer thread only: each room's last id, read from the store on first use. A cache: it is
+  // emptied when it passes last_ids_limit, so that it holds the rooms written lately rather
+  // than every room ever written to.
   std::unordered_map<std::string, std::int64_t> last_ids_;
   std::thread writer_;
 };

@@ -7,6 +7,14 @@
 
 namespace livechat::fanout {
 
+namespace {
+
+// Closed rooms remembered without listeners (see recently_closed_): a subscriber's store
+// check and its subscribe are milliseconds apart, and far fewer rooms close in that time.
+constexpr std::size_t recently_closed_limit = 4096;
+
+}  // namespace
+
 room_hub::room_hub(std::size_t thread_count, std::size_t history_size, delivery_function deliver,
                    std::function<void()> on_pending)
     : thread_count_(thread_count),
@@ -17,8 +25,9 @@ room_hub::room_hub(std::size_t thread_count, std::size_t history_size, delivery_
 room_hub::room_state& room_hub::room(std::string_view room_id) {
   auto found = rooms_.find(room_id);
   if (found == rooms_.end()) {
-    found = rooms_.emplace(std::string(room_id), room_state{}).first;
+    found = rooms_.emplace(std::string(room_id), room_state{room_history(history_size_)}).first;
     found->second.listeners_per_thread.assign(thread_count_, 0);
+    found->second.closed = recently_closed_ids_.contains(room_id);
   }
   return found->second;
 }
@@ -32,12 +41,23 @@ bool room_hub::mark_dirty(std::string_view room_id, room_state& state) {
 
 void room_hub::forget_if_idle(std::string_view room_id) {
   // A room nobody here listens to costs nothing: its history is in the store, and memory
-  // would only grow with every room ever written to. Closed rooms stay (they are few), so a
-  // subscriber racing the close still learns of it.
+  // would only grow with every room ever written to (or closed, or only looked up).
   const auto found = rooms_.find(room_id);
   if (found == rooms_.end()) return;
   const room_state& state = found->second;
-  if (state.listeners == 0 && !state.dirty && !state.closed) rooms_.erase(found);
+  if (state.listeners > 0 || state.dirty) return;
+  if (state.closed) remember_closed(room_id);
+  rooms_.erase(found);
+}
+
+void room_hub::remember_closed(std::string_view room_id) {
+  if (recently_closed_ids_.contains(room_id)) return;
+  if (recently_closed_.size() == recently_closed_limit) {
+    recently_closed_ids_.erase(recently_closed_.front());
+    recently_closed_.pop_front();
+  }
+  recently_closed_.emplace_back(room_id);
+  recently_closed_ids_.insert(recently_closed_.back());
 }
 
 void room_hub::append(std::string_view room_id, std::span<const model::message> kept) {
@@ -49,8 +69,7 @@ void room_hub::append(std::string_view room_id, std::span<const model::message> 
     for (const model::message& message : kept) {
       assert(state.last_id == 0 || message.id == state.last_id + 1);
       state.last_id = message.id;
-      state.history.push_back(message);
-      if (state.history.size() > history_size_) state.history.pop_front();
+      state.history.append(message);
       if (state.listeners > 0) state.pending.push_back(message);
     }
     if (state.listeners > 0) {
@@ -69,6 +88,10 @@ void room_hub::close(std::string_view room_id) {
     room_state& state = room(room_id);
     if (state.closed) return;
     state.closed = true;
+    if (state.listeners == 0) {
+      forget_if_idle(room_id);  // nobody to tell: only the id is remembered
+      return;
+    }
     state.close_pending = true;
     first_pending = mark_dirty(room_id, state);
   }
@@ -83,13 +106,14 @@ subscribe_snapshot room_hub::subscribe(std::string_view room_id, std::size_t thr
   ++state.listeners_per_thread[thread_index];
   ++state.listeners;
 
+  // Constant time, whatever the history's length: a view, not a copy, read by the subscriber
+  // outside the lock.
+  const history_view held = state.history.view();
   subscribe_snapshot snapshot;
+  snapshot.recent = held.after(after_id);
+  snapshot.oldest_held_id = held.first_id();
   snapshot.last_id = state.last_id;
   snapshot.closed = state.closed;
-  if (!state.history.empty()) snapshot.oldest_held_id = state.history.front().id;
-  for (const model::message& message : state.history) {
-    if (message.id > after_id) snapshot.recent.push_back(message);
-  }
   return snapshot;
 }
 
@@ -112,20 +136,18 @@ void room_hub::unsubscribe(std::string_view room_id, std::size_t thread_index) {
 std::vector<model::message> room_hub::recent_between(std::string_view room_id,
                                                      std::int64_t after_id,
                                                      std::int64_t up_to_id) const {
-  std::vector<model::message> found_messages;
-  if (up_to_id <= after_id) return found_messages;
-  std::scoped_lock lock{mutex_};
-  const auto found = rooms_.find(room_id);
-  if (found == rooms_.end() || found->second.history.empty()) return found_messages;
-  const auto& history = found->second.history;
-  // History ids are consecutive, so positions follow from ids.
-  const std::int64_t oldest = history.front().id;
-  const std::int64_t newest = history.back().id;
-  if (after_id + 1 < oldest || up_to_id > newest) return found_messages;
-  const auto first = history.begin() + (after_id + 1 - oldest);
-  const auto last = history.begin() + (up_to_id + 1 - oldest);
-  found_messages.assign(first, last);
-  return found_messages;
+  if (up_to_id <= after_id) return {};
+  history_view held;
+  {
+    std::scoped_lock lock{mutex_};
+    const auto found = rooms_.find(room_id);
+    if (found == rooms_.end()) return {};
+    held = found->second.history.view();
+  }
+  // The copy happens outside the lock. History ids are consecutive: the range is held whole
+  // when its ends are.
+  if (held.empty() || after_id + 1 < held.first_id() || up_to_id > held.last_id()) return {};
+  return held.after(after_id).messages(static_cast<std::size_t>(up_to_id - after_id));
 }
 
 bool room_hub::has_pending() const {

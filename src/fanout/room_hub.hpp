@@ -8,11 +8,17 @@
 // * No gap: `subscribe` registers a listener and returns what memory holds after the given id
 //   in one atomic step, so the snapshot plus later batches cover every message (duplicates are
 //   possible across the two and are the subscriber's to drop, by id).
+// * Cost: a subscribe holds the lock for a constant time whatever HISTORY_SIZE is (the history
+//   is shared as a view, copied by the subscriber outside the lock): ten thousand viewers
+//   joining a hot session at once do not queue behind copies of its history.
+// * Bounded: a room nobody listens to leaves nothing behind, closed or not (the ids of the
+//   latest closed rooms are remembered, without their history, for subscribers racing a close).
 // * Thread-safe: every call may come from any thread.
 
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <unordered_set>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -24,6 +30,7 @@
 
 #include "broker/message_sink.hpp"
 #include "fanout/batch.hpp"
+#include "fanout/room_history.hpp"
 #include "model/string_hash.hpp"
 
 namespace livechat::fanout {
@@ -35,7 +42,7 @@ using batch_list = std::vector<std::shared_ptr<const batch>>;
 using delivery_function = std::function<void(std::size_t thread_index, batch_list batches)>;
 
 struct subscribe_snapshot {
-  std::vector<model::message> recent;  // kept messages after the asked id that memory holds
+  history_view recent;                 // kept messages after the asked id that memory holds
   std::int64_t oldest_held_id = 0;     // the oldest message memory holds for the room (0: none)
   std::int64_t last_id = 0;            // the newest id this node has seen kept (0: none yet)
   bool closed = false;                 // the room is closed: after `recent`, nothing comes
@@ -58,7 +65,8 @@ class room_hub final : public broker::message_sink {
   void close(std::string_view room_id) override;
 
   /// Registers a listener of `room_id` on I/O thread `thread_index` and returns, atomically
-  /// with it, the messages memory holds with ids above `after_id`.
+  /// with it, the messages memory holds with ids above `after_id` (as a view: read it outside
+  /// any lock).
   subscribe_snapshot subscribe(std::string_view room_id, std::size_t thread_index,
                                std::int64_t after_id);
 
@@ -85,7 +93,7 @@ class room_hub final : public broker::message_sink {
 
  private:
   struct room_state {
-    std::deque<model::message> history;  // the newest kept messages, at most history_size_
+    room_history history;                 // the newest kept messages, at most history_size_
     std::vector<model::message> pending;  // kept since the last flush
     std::vector<std::uint32_t> listeners_per_thread;
     std::size_t listeners = 0;
@@ -100,6 +108,7 @@ class room_hub final : public broker::message_sink {
   // Under mutex_; true when this made the pending set non-empty (call on_pending_ after).
   bool mark_dirty(std::string_view room_id, room_state& state);
   void forget_if_idle(std::string_view room_id);  // under mutex_
+  void remember_closed(std::string_view room_id);  // under mutex_
 
   const std::size_t thread_count_;
   const std::size_t history_size_;
@@ -110,6 +119,11 @@ class room_hub final : public broker::message_sink {
   mutable std::mutex mutex_;
   std::unordered_map<std::string, room_state, model::string_hash, std::equal_to<>> rooms_;
   std::vector<std::string> dirty_rooms_;
+  // The latest closed rooms that nobody here listened to any more, oldest first, without
+  // their history: a subscriber that checked the store just before the close still learns
+  // of it. Bounded, so that closed rooms do not add up over the life of the process.
+  std::deque<std::string> recently_closed_;
+  std::unordered_set<std::string_view> recently_closed_ids_;  // views into recently_closed_
 };
 
 }  // namespace livechat::fanout

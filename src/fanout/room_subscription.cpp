@@ -6,14 +6,17 @@
 #include "metrics/metrics.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <limits>
 
 namespace livechat::fanout {
 
 namespace {
 
-// A replay from the store goes in pages, so a subscriber far behind never makes one huge read.
-constexpr std::int64_t replay_page_size = 500;
+// A replay goes in pages (from the store, or copied from memory), so a subscriber far behind
+// never makes one huge read. A page is pinned against the connection's output limit until it
+// is queued: 64 of the largest messages (~8 KiB each) leave room under 1 MiB for the queue.
+constexpr std::int64_t replay_page_size = 64;
 // Live batches held while a replay runs; past this the replay is hopelessly behind.
 constexpr std::size_t max_held_batches = 4096;
 // A replay is queued a chunk at a time while the connection's queue is under a quarter of its
@@ -21,6 +24,16 @@ constexpr std::size_t max_held_batches = 4096;
 // largest messages, ~8 KiB each, still leave the queue well under its limit.)
 constexpr std::size_t replay_chunk_messages = 32;
 constexpr std::size_t replay_queue_share = 4;
+
+// What a message held for a replay costs the connection, roughly: its text and its record.
+std::size_t pinned_size(std::span<const model::message> messages) {
+  std::size_t bytes = 0;
+  for (const auto& message : messages) {
+    bytes += sizeof(model::message) + message.room_id.size() + message.sender.size() +
+             message.contents.size() + message.nickname.size() + message.profile_img_url.size();
+  }
+  return bytes;
+}
 
 }  // namespace
 
@@ -31,7 +44,12 @@ room_subscription::room_subscription(delivery_services& services, std::string ro
       after_id_(after_id),
       known_closed_(known_closed) {}
 
-room_subscription::~room_subscription() { stop(); }
+room_subscription::~room_subscription() {
+  // The connection stops its subscriptions before it goes (what is pinned is given back to
+  // its queue then); only the registrations may be left here.
+  assert(!replay_ || replay_->pinned == 0);
+  unregister();
+}
 
 void room_subscription::start(std::size_t thread_index, boost::asio::any_io_executor executor) {
   thread_index_ = thread_index;
@@ -61,9 +79,22 @@ void room_subscription::start(std::size_t thread_index, boost::asio::any_io_exec
 }
 
 void room_subscription::replay_from_memory() {
-  replay_->memory_replayed = true;
-  replay_->page = std::move(replay_->snapshot.recent);
-  replay_->snapshot.recent = {};
+  // The hub's view is shared, not pinned; each page copied from it is (the copy happens here,
+  // outside the hub's lock).
+  auto& memory = replay_->snapshot.recent;
+  memory = memory.after(cursor_.last_seen());
+  auto page = memory.messages(replay_page_size);
+  if (!page.empty()) memory = memory.after(page.back().id);
+  if (memory.empty()) {
+    replay_->memory_replayed = true;
+    memory = {};  // releases the hub's chunks
+  }
+  start_page(std::move(page));
+}
+
+void room_subscription::start_page(std::vector<model::message> page) {
+  if (!pin(pinned_size(page))) return give_up();
+  replay_->page = std::move(page);
   replay_->position = 0;
   pump_replay();
 }
@@ -72,14 +103,19 @@ void room_subscription::pump_replay() {
   const std::size_t threshold = services_.output_limit_bytes / replay_queue_share;
   auto& replay = *replay_;
   while (replay.position < replay.page.size()) {
-    if (queued_bytes() >= threshold) {
+    if (output().bytes() >= threshold) {
       // on_output_drained() picks up from here once the connection has written some.
       replay.waiting_for_drain = true;
       sink().flush_deliveries();
       return;
     }
     const std::size_t count = std::min(replay_chunk_messages, replay.page.size() - replay.position);
-    if (!send_replay(std::span(replay.page).subspan(replay.position, count))) return;
+    const auto chunk = std::span(replay.page).subspan(replay.position, count);
+    // Unpinned before it is queued: the queue counts it from here.
+    const std::size_t chunk_bytes = pinned_size(chunk);
+    output().unpin(chunk_bytes);
+    replay.pinned -= chunk_bytes;
+    if (!send_replay(chunk)) return;
     replay.position += count;
   }
   sink().flush_deliveries();
@@ -96,7 +132,7 @@ void room_subscription::pump_replay() {
 
 void room_subscription::on_output_drained() {
   if (stopped_ || !replay_ || !replay_->waiting_for_drain) return;
-  if (queued_bytes() >= services_.output_limit_bytes / replay_queue_share) return;
+  if (output().bytes() >= services_.output_limit_bytes / replay_queue_share) return;
   replay_->waiting_for_drain = false;
   pump_replay();
 }
@@ -106,7 +142,14 @@ void room_subscription::stop() {
   stopped_ = true;
   // The replay state itself stays until the subscription goes: stop() may come from inside
   // the replay (a subscriber given up).
-  if (replay_) replay_->held.clear();
+  if (replay_) {
+    replay_->held.clear();
+    unpin_all();
+  }
+  unregister();
+}
+
+void room_subscription::unregister() {
   if (!registered_) return;
   registered_ = false;
   services_.thread_fanouts[thread_index_]->remove(*this);
@@ -135,13 +178,13 @@ void room_subscription::fetch_history(std::int64_t after_id) {
 
 void room_subscription::on_history(std::vector<model::message> page) {
   replay_->more_in_store = static_cast<std::int64_t>(page.size()) == replay_page_size;
-  replay_->page = std::move(page);
-  replay_->position = 0;
-  pump_replay();
+  start_page(std::move(page));
 }
 
 void room_subscription::finish_replay() {
-  // Live from here: the replay state goes, what it held is delivered.
+  // Live from here: the replay state goes, what it held is delivered (and queued, so it is no
+  // longer pinned).
+  unpin_all();
   const auto replay = std::move(replay_);
   if (replay->snapshot.closed) {
     closed_ = true;
@@ -171,7 +214,8 @@ bool room_subscription::send_replay(std::span<const model::message> messages) {
 delivery_sink* room_subscription::deliver(const std::shared_ptr<const batch>& delivered) {
   if (stopped_ || closed_) return nullptr;
   if (replay_) {
-    if (replay_->held.size() >= max_held_batches) {
+    // A held batch is shared, but it is this subscriber that keeps it alive: it counts.
+    if (replay_->held.size() >= max_held_batches || !pin(delivered->sse_events.size())) {
       give_up();
       return nullptr;
     }
@@ -210,6 +254,18 @@ bool room_subscription::deliver_live(const std::shared_ptr<const batch>& deliver
   if (!delivered->messages.empty()) cursor_.advance(delivered->last_id());
   if (delivered->closes_room) closed_ = true;
   return true;
+}
+
+bool room_subscription::pin(std::size_t bytes) {
+  if (!output().pin(bytes)) return false;
+  replay_->pinned += bytes;
+  return true;
+}
+
+void room_subscription::unpin_all() {
+  if (!replay_ || replay_->pinned == 0) return;
+  output().unpin(replay_->pinned);
+  replay_->pinned = 0;
 }
 
 void room_subscription::give_up() {

@@ -19,6 +19,7 @@
 #include "fanout/delivery_services.hpp"
 #include "fanout/listener.hpp"
 #include "fanout/subscription_cursor.hpp"
+#include "net/output_queue.hpp"
 
 namespace livechat::fanout {
 
@@ -55,8 +56,9 @@ class room_subscription : public listener,
   virtual bool send_closed() = 0;
   /// The connection to flush once something was queued.
   virtual delivery_sink& sink() = 0;
-  /// Bytes the connection has queued and not yet written (a replay waits while it is high).
-  virtual std::size_t queued_bytes() const = 0;
+  /// The connection's output: a replay waits while much is queued, and what the replay holds
+  /// (a page, live batches that came meanwhile) is pinned against its limit.
+  virtual net::output_queue& output() = 0;
   /// The subscriber fell too far behind (queue full, or a gap memory no longer covers): the
   /// connection must end; it can resume from its last id. Called at most once; the
   /// subscription is already stopped. May be called during delivery: defer destruction.
@@ -68,11 +70,15 @@ class room_subscription : public listener,
   void fetch_history(std::int64_t after_id);
   void on_history(std::vector<model::message> page);
   void replay_from_memory();
+  void start_page(std::vector<model::message> page);
   void pump_replay();
   void finish_replay();
   bool deliver_live(const std::shared_ptr<const batch>& delivered);
   bool send_replay(std::span<const model::message> messages);
+  bool pin(std::size_t bytes);
+  void unpin_all();
   void give_up();
+  void unregister();
 
   delivery_services& services_;
   const std::optional<std::int64_t> after_id_;
@@ -89,8 +95,9 @@ class room_subscription : public listener,
     std::vector<std::shared_ptr<const batch>> held;  // live batches that came meanwhile
     std::vector<model::message> page;  // the page (from the store or memory) being replayed
     std::size_t position = 0;
+    std::size_t pinned = 0;         // bytes of `held` and `page` counted against the output
     bool more_in_store = false;     // the last store page was full: read another
-    bool memory_replayed = false;   // the hub snapshot's messages went into the replay
+    bool memory_replayed = false;   // the hub snapshot's messages are all in the replay
     bool waiting_for_drain = false;
   };
   std::unique_ptr<replay_state> replay_;  // null once live

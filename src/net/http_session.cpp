@@ -124,7 +124,10 @@ void http_session::send(reply&& answer) {
   if (request_counted_) {
     metrics::counters().request_latency.observe(std::chrono::steady_clock::now() - request_read_at_);
   }
-  if (lifecycle_.draining()) keep_alive_ = false;
+  // A handler may end the connection with its answer (a node full of streams does).
+  if (lifecycle_.draining() || beast::iequals(response[http::field::connection], "close")) {
+    keep_alive_ = false;
+  }
   response.keep_alive(keep_alive_);
   response_.emplace(std::move(response));
   stream_.expires_after(limits_.write_timeout);

@@ -20,6 +20,17 @@ bool output_queue::push_owned(std::string bytes) {
   return true;
 }
 
+bool output_queue::pin(std::size_t bytes) {
+  if (!fits(bytes)) return false;
+  pinned_ += bytes;
+  return true;
+}
+
+void output_queue::unpin(std::size_t bytes) {
+  assert(bytes <= pinned_);
+  pinned_ -= bytes;
+}
+
 const std::vector<boost::asio::const_buffer>& output_queue::start_write() {
   assert(writing_.empty() && !queued_.empty());
   writing_.swap(queued_);

@@ -1,6 +1,7 @@
 #pragma once
 // A connection's bytes waiting to be written: pieces of shared batches (referenced, never
-// copied) and bytes of its own (receipts, errors, heart-beats), bounded in total. Everything
+// copied) and bytes of its own (receipts, errors, heart-beats), bounded in total together with
+// what the connection pins elsewhere (replay pages, batches held during a replay). Everything
 // queued leaves in one gather write.
 
 #include <boost/asio/buffer.hpp>
@@ -26,10 +27,22 @@ class output_queue {
   /// Queues bytes of the connection's own. False as above.
   [[nodiscard]] bool push_owned(std::string bytes);
 
+  /// Counts `bytes` that the connection holds outside the queue against the same limit. False,
+  /// counting nothing, when queued plus pinned would pass it: the caller must drop the
+  /// connection.
+  [[nodiscard]] bool pin(std::size_t bytes);
+
+  /// Gives back bytes counted by pin() (no more than were pinned).
+  void unpin(std::size_t bytes);
+
+  /// Bytes counted by pin() and not yet given back.
+  std::size_t pinned() const { return pinned_; }
+
   /// Nothing queued and nothing being written.
   bool idle() const { return queued_.empty() && writing_.empty(); }
   bool writing() const { return !writing_.empty(); }
   bool has_queued() const { return !queued_.empty(); }
+  /// Bytes queued or being written (not counting pinned ones).
   std::size_t bytes() const { return bytes_; }
   /// Pieces the queue has room for without allocating (for tests and metrics).
   std::size_t reserved_pieces() const { return queued_.capacity() + writing_.capacity(); }
@@ -63,10 +76,11 @@ class output_queue {
     std::string_view bytes() const { return owner ? shared : std::string_view(owned); }
   };
 
-  bool fits(std::size_t size) const { return bytes_ + size <= limit_bytes_; }
+  bool fits(std::size_t size) const { return bytes_ + pinned_ + size <= limit_bytes_; }
 
   const std::size_t limit_bytes_;
   std::size_t bytes_ = 0;
+  std::size_t pinned_ = 0;
   std::vector<piece> queued_;
   std::vector<piece> writing_;
   std::vector<boost::asio::const_buffer> buffers_;

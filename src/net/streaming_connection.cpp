@@ -16,10 +16,30 @@ streaming_connection::~streaming_connection() = default;
 
 void streaming_connection::do_write() {
   last_sent_ = std::chrono::steady_clock::now();
-  asio::async_write(socket_, queue_.start_write(),
-                    [self = shared_from_this()](const boost::system::error_code& error, std::size_t) {
-                      self->on_write(error);
-                    });
+  write_progress_ = 0;
+  progress_seen_ = 0;
+  progress_at_ = last_sent_;
+  asio::async_write(
+      socket_, queue_.start_write(),
+      // Called before each piece of the write with what has left so far: the progress that the
+      // write deadline watches, at no cost beyond a store.
+      [this](const boost::system::error_code& error, std::size_t written) -> std::size_t {
+        write_progress_ = written;
+        return asio::transfer_all()(error, written);
+      },
+      [self = shared_from_this()](const boost::system::error_code& error, std::size_t) {
+        self->on_write(error);
+      });
+}
+
+bool streaming_connection::write_stalled(std::chrono::steady_clock::time_point now) {
+  if (!queue_.writing()) return false;
+  if (write_progress_ != progress_seen_) {
+    progress_seen_ = write_progress_;
+    progress_at_ = now;
+    return false;
+  }
+  return now - progress_at_ >= write_deadline;
 }
 
 void streaming_connection::on_write(const boost::system::error_code& error) {

@@ -36,6 +36,10 @@ class streaming_connection : public std::enable_shared_from_this<streaming_conne
 
   bool closed() const { return closed_; }
 
+  /// A write that has made no progress for this long belongs to a client that stopped reading
+  /// (a zero TCP window): the connection is closed (SPEC section 8), whatever its heart-beats.
+  static constexpr std::chrono::seconds write_deadline{30};
+
  protected:
   /// A write completed, so the queue has room again (a paced replay goes on). May queue more
   /// and flush.
@@ -63,6 +67,10 @@ class streaming_connection : public std::enable_shared_from_this<streaming_conne
     queue_.release_spare_capacity(last_sent_, now);
   }
 
+  /// True when a write is in progress and no byte of it has left for write_deadline: the
+  /// caller closes the connection. Call from the periodic sweep; `now` is the sweep's time.
+  bool write_stalled(std::chrono::steady_clock::time_point now);
+
   output_queue& queue() { return queue_; }
   const output_queue& queue() const { return queue_; }
   boost::asio::ip::tcp::socket& socket() { return socket_; }
@@ -77,6 +85,11 @@ class streaming_connection : public std::enable_shared_from_this<streaming_conne
   boost::asio::ip::tcp::socket socket_;
   output_queue queue_;
   std::chrono::steady_clock::time_point last_sent_;
+  // Progress of the write in progress: bytes written so far (updated by the write itself),
+  // the count the sweep last saw, and when that count last moved.
+  std::size_t write_progress_ = 0;
+  std::size_t progress_seen_ = 0;
+  std::chrono::steady_clock::time_point progress_at_;
   bool ending_ = false;
   bool closed_ = false;
 };

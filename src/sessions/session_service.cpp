@@ -67,18 +67,8 @@ void session_service::check(const tenant_message& message) const {
 destination_kind session_service::kind_of(const std::string& id) {
   if (store_.find_room(id)) return destination_kind::chat_room;
   if (store_.is_session_ended(id)) return destination_kind::ended_session;
-  remember(id);
+  // Nothing is remembered of the id: a lookup (of any id, known or not) leaves nothing behind.
   return destination_kind::session;
-}
-
-void session_service::remember(const std::string& session_id) {
-  std::scoped_lock lock{known_mutex_};
-  known_sessions_.insert(session_id);
-}
-
-bool session_service::is_known_session(std::string_view id) const {
-  std::scoped_lock lock{known_mutex_};
-  return known_sessions_.find(id) != known_sessions_.end();
 }
 
 void session_service::publish(const std::string& session_id, std::vector<tenant_message> messages,

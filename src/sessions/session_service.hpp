@@ -6,15 +6,12 @@
 
 #include <cstdint>
 #include <functional>
-#include <mutex>
-#include <unordered_set>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "broker/broker.hpp"
 #include "model/records.hpp"
-#include "model/string_hash.hpp"
 #include "store/store.hpp"
 
 namespace livechat::sessions {
@@ -57,18 +54,10 @@ class session_service {
   /// Validates one tenant message (lengths, URL shape); VALIDATION_ERROR.
   void check(const tenant_message& message) const;
 
-  /// True when `id` was seen here as a session (published to or listened to). Memory only,
-  /// never blocks: for usage reporting on the delivery path.
-  bool is_known_session(std::string_view id) const;
-
  private:
-  void remember(const std::string& session_id);
-
   store::store& store_;
   broker::broker& broker_;
   const std::size_t max_message_length_;
-  mutable std::mutex known_mutex_;
-  std::unordered_set<std::string, model::string_hash, std::equal_to<>> known_sessions_;
 };
 
 }  // namespace livechat::sessions

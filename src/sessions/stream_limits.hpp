@@ -1,9 +1,11 @@
 #pragma once
-// Caps on streaming connections that a live stream needs: listeners per session
-// (MAX_VIEWERS_PER_SESSION) and SSE/WebSocket connections per client address
-// (MAX_STREAMS_PER_IP). A place is held by a move-only ticket and given back when the ticket
-// is destroyed. Thread-safe.
+// Caps on streaming connections: listeners per session (MAX_VIEWERS_PER_SESSION, counted with
+// no limit too), SSE/WebSocket
+// connections per client address (MAX_STREAMS_PER_IP) and on the whole node (MAX_STREAMS). A
+// place is held by a move-only ticket and given back when the ticket is destroyed.
+// Thread-safe.
 
+#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <mutex>
@@ -11,17 +13,22 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "model/string_hash.hpp"
+
 namespace livechat::sessions {
 
 class stream_limits {
  public:
-  /// 0 for either means no limit.
-  stream_limits(std::size_t per_session, std::size_t per_address);
+  /// 0 for `per_session` or `per_address` means no limit; `per_node` is always a limit.
+  stream_limits(std::size_t per_session, std::size_t per_address, std::size_t per_node);
+
+  /// Which cap a ticket holds a place under.
+  enum class cap { viewer, address, node };
 
   /// Holds one place; gives it back when destroyed.
   class ticket {
    public:
-    ticket(stream_limits* limits, bool per_session, std::string key);
+    ticket(stream_limits* limits, cap kind, std::string key);
     ticket(ticket&& other) noexcept;
     ticket& operator=(ticket&&) = delete;
     ticket(const ticket&) = delete;
@@ -32,7 +39,7 @@ class stream_limits {
 
    private:
     stream_limits* limits_;
-    bool per_session_;
+    cap kind_;
     std::string key_;
   };
 
@@ -40,15 +47,29 @@ class stream_limits {
   ticket admit_address(std::string_view address);
 
   /// A place for one more listener of `session_id`. UNAVAILABLE (503) when it is full.
+  /// Listeners are counted with no limit too: has_viewers() reads the count.
   ticket admit_viewer(std::string_view session_id);
 
+  /// True while `session_id` has a listener on this node (usage reporting counts only
+  /// sessions). Nothing is kept for a session once its last listener is gone.
+  bool has_viewers(std::string_view session_id) const;
+
+  /// A place for one more streaming connection on this node. UNAVAILABLE (503) when it holds
+  /// `per_node` already: the caller answers at once and closes, it never waits for a place.
+  ticket admit_stream();
+
+  /// Streaming connections holding a place now.
+  std::size_t streams() const { return node_streams_.load(std::memory_order_relaxed); }
+
  private:
-  void release(bool per_session, const std::string& key);
+  void release(cap kind, const std::string& key);
 
   const std::size_t per_session_;
   const std::size_t per_address_;
-  std::mutex mutex_;
-  std::unordered_map<std::string, std::size_t> viewers_;
+  const std::size_t per_node_;
+  std::atomic<std::size_t> node_streams_{0};
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, std::size_t, model::string_hash, std::equal_to<>> viewers_;
   std::unordered_map<std::string, std::size_t> streams_;
 };
 

@@ -4,12 +4,22 @@
 #include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
 
+#include <array>
+
 #include "protocol/message_json.hpp"
 #include "protocol/sse_encoder.hpp"
 
 namespace livechat::sse {
 
 namespace asio = boost::asio;
+
+namespace {
+
+// What an SSE client sends is read here, by every stream of the I/O thread in turn.
+constexpr std::size_t watch_buffer_bytes = 4096;
+thread_local std::array<char, watch_buffer_bytes> thread_watch_buffer;
+
+}  // namespace
 
 // The subscription, writing SSE into the session's queue.
 class sse_session::room_stream final : public fanout::room_subscription {
@@ -40,7 +50,7 @@ class sse_session::room_stream final : public fanout::room_subscription {
 
   fanout::delivery_sink& sink() override { return session_; }
 
-  std::size_t queued_bytes() const override { return session_.queue().bytes(); }
+  net::output_queue& output() override { return session_.queue(); }
 
   void on_too_slow() override { session_.fail_too_slow(); }
 
@@ -79,6 +89,8 @@ void sse_session::start(std::size_t thread_index) {
   subscription_ = std::make_shared<room_stream>(*this, services_, options_.room_id,
                                                 options_.after_id, options_.ended);
   subscription_->start(thread_index, socket().get_executor());
+  boost::system::error_code ignored;
+  socket().non_blocking(true, ignored);  // the close-watch reads only when readable
   flush();
   do_watch_for_close();
 }
@@ -96,18 +108,37 @@ void sse_session::on_output_drained() {
 }
 
 void sse_session::do_watch_for_close() {
-  // SSE clients send nothing after the request: a read completes only when they go away.
-  socket().async_read_some(asio::buffer(&watch_byte_, 1),
-                           [self = shared_from_this(), this](const boost::system::error_code& error,
-                                                             std::size_t) {
-                             if (error) return close_now();
-                             do_watch_for_close();
-                           });
+  // SSE clients send nothing after the request: the socket turns readable only when they go
+  // away, or when they send what they must not (SPEC 5.2: a client that sends bytes up the
+  // stream is closed). Either way one read ends it, so a client streaming junk costs one
+  // wake-up, not one per byte; an idle stream holds no read buffer.
+  socket().async_wait(asio::ip::tcp::socket::wait_read,
+                      [self = shared_from_this(), this](const boost::system::error_code& error) {
+                        if (closed()) return;
+                        if (error) return close_now();
+                        boost::system::error_code read_error;
+                        const std::size_t bytes =
+                            socket().read_some(asio::buffer(thread_watch_buffer), read_error);
+                        if (read_error == asio::error::would_block) return do_watch_for_close();
+                        if (!read_error && bytes > 0) {
+                          spdlog::debug("SSE client of {} sent {} bytes up the stream; closing",
+                                        options_.room_id, bytes);
+                        }
+                        close_now();
+                      });
 }
 
 // Called by the thread's sweep every quarter second (see delivery_sink).
 void sse_session::on_housekeeping(std::chrono::steady_clock::time_point now) {
-  if (closed() || ending()) return;
+  if (closed()) return;
+  if (write_stalled(now)) {
+    spdlog::debug("SSE client of {} read nothing for {} s; disconnecting", options_.room_id,
+                  write_deadline.count());
+    // Deferred: the sweep is iterating over this thread's connections.
+    asio::post(socket().get_executor(), [self = shared_from_this()] { self->close_now(); });
+    return;
+  }
+  if (ending()) return;
   if (now - last_sent() >= options_.keep_alive_interval) {
     if (!queue().push_owned(std::string(keep_alive_comment()))) return fail_too_slow();
     flush();

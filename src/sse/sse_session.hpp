@@ -56,7 +56,6 @@ class sse_session : public net::streaming_connection, public fanout::delivery_si
   metrics::gauge_hold counted_connection_{metrics::counters().sse_connections};
   stream_options options_;
   std::shared_ptr<room_stream> subscription_;
-  char watch_byte_ = 0;
 };
 
 }  // namespace livechat::sse

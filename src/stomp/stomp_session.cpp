@@ -25,6 +25,8 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr std::string_view server_name = "livechat/0.1.0";
+// SPEC 5.1: a WebSocket that has not sent CONNECT this long after the upgrade is closed.
+constexpr auto connect_deadline = std::chrono::seconds(10);
 
 std::optional<std::string> receipt_of(const frame& received) {
   if (auto receipt = received.header("receipt")) return std::string(*receipt);
@@ -75,7 +77,7 @@ class stomp_session::subscription final : public fanout::room_subscription {
 
   fanout::delivery_sink& sink() override { return session_; }
 
-  std::size_t queued_bytes() const override { return session_.queued_bytes(); }
+  net::output_queue& output() override { return session_.queue(); }
 
   void on_too_slow() override {
     // Deferred: this may run while the fan-out iterates over listeners.
@@ -212,6 +214,12 @@ void stomp_session::handle_subscribe(const frame& received) {
   const bool id_taken = std::any_of(subscriptions_.begin(), subscriptions_.end(),
                                     [&](const auto& each) { return each->id() == *id; });
   if (id_taken) return fail("this subscription id is already in use", &received);
+  if (subscriptions_.size() >= services_.max_subscriptions) {
+    return fail(fmt::format("a connection may hold at most {} subscriptions "
+                            "(MAX_SUBSCRIPTIONS_PER_CONNECTION)",
+                            services_.max_subscriptions),
+                &received);
+  }
   std::optional<std::int64_t> after_id;
   if (const auto since = received.header("x-since-id")) {
     std::int64_t value = -1;
@@ -357,12 +365,25 @@ void stomp_session::fail(std::string_view message, const std::optional<std::stri
 // clients (and SPEC 5.1) allow.
 void stomp_session::on_housekeeping(std::chrono::steady_clock::time_point now) {
   release_spare_capacity(now);
+  if (closed()) return;
+  // Deferred closes: the sweep is iterating over this thread's connections.
+  if (write_stalled(now)) {
+    spdlog::debug("STOMP client read nothing for {} s; disconnecting", write_deadline.count());
+    asio::post(executor(), [session = self()] { session->close_now(); });
+    return;
+  }
+  if (!connected_ && !closing() && now - opened_at_ >= connect_deadline) {
+    asio::post(executor(), [session = self()] {
+      session->close_after_writes(net::websocket::close_code::policy_violation,
+                                  "no CONNECT within 10 s");
+    });
+    return;
+  }
   if (closing() || !connected_) return;
   const auto expect_every = heart_beat_.client_sends_every;
   // SPEC 5.1: a client silent for twice its interval is disconnected.
   if (expect_every.count() > 0 && now - last_received() >= 2 * expect_every) {
     spdlog::debug("STOMP client silent for twice its heart-beat; disconnecting");
-    // Deferred: the sweep is iterating over this thread's connections.
     asio::post(executor(), [session = self()] { session->close_now(); });
     return;
   }

@@ -36,13 +36,15 @@ struct stomp_services {
   sessions::stream_limits& limits;
   fanout::delivery_services& delivery;
   std::size_t max_frame_bytes = 64 * 1024;  // the WebSocket message limit
+  std::size_t max_subscriptions = 100;        // MAX_SUBSCRIPTIONS_PER_CONNECTION
   heart_beat_offer server_heart_beat{std::chrono::milliseconds(1000),
                                      std::chrono::milliseconds(1000)};
 };
 
 class stomp_session final : public net::websocket_connection, public fanout::delivery_sink {
  public:
-  /// `held_place`: the connection's place under MAX_STREAMS_PER_IP, given back with it.
+  /// `held_place`: the connection's places under MAX_STREAMS and MAX_STREAMS_PER_IP, given
+  /// back with it.
   stomp_session(boost::asio::ip::tcp::socket&& socket, stomp_services& services,
                 std::size_t thread_index, std::shared_ptr<void> held_place);
   ~stomp_session() override;
@@ -85,6 +87,7 @@ class stomp_session final : public net::websocket_connection, public fanout::del
   metrics::gauge_hold counted_connection_{metrics::counters().stomp_connections};
   const std::size_t thread_index_;
   std::shared_ptr<void> held_place_;
+  const std::chrono::steady_clock::time_point opened_at_ = std::chrono::steady_clock::now();
   bool connected_ = false;
   protocol_version version_ = protocol_version::v1_2;
   std::string user_id_;  // empty for an anonymous connection

@@ -76,6 +76,10 @@ std::vector<std::int64_t> ids_of(const Messages& messages) {
   return ids;
 }
 
+inline std::vector<std::int64_t> ids_of(const fanout::history_view& view) {
+  return ids_of(view.messages());
+}
+
 inline std::vector<std::int64_t> id_range(std::int64_t first, std::int64_t last) {
   std::vector<std::int64_t> ids;
   for (std::int64_t id = first; id <= last; ++id) ids.push_back(id);

@@ -69,6 +69,18 @@ TEST(OutputQueueTest, BytesBeingWrittenCountAgainstTheLimit) {
   EXPECT_TRUE(queue.push_owned("cdefghij"));
 }
 
+TEST(OutputQueueTest, PinnedBytesCountAgainstTheLimitUntilGivenBack) {
+  output_queue queue(10);
+  ASSERT_TRUE(queue.pin(6));
+  EXPECT_FALSE(queue.push_owned("12345"));  // 6 pinned + 5 > 10
+  ASSERT_TRUE(queue.push_owned("1234"));
+  EXPECT_FALSE(queue.pin(1));               // nothing counted when refused
+  EXPECT_EQ(queue.pinned(), 6u);
+  EXPECT_EQ(queue.bytes(), 4u);             // queued bytes only: the replay's pacing reads this
+  queue.unpin(6);
+  EXPECT_TRUE(queue.push_owned("abcdef"));
+}
+
 TEST(OutputQueueTest, EmptyPushesAreAcceptedAndQueueNothing) {
   output_queue queue(0);
   EXPECT_TRUE(queue.push_owned(""));

@@ -247,9 +247,43 @@ TEST_F(RoomHubTest, ClosedRoomsAreRemembered) {
   hub_.close("b");
   hub_.flush();
   hub_.unsubscribe("b", 0);
+  // Nobody listens any more: the history goes, the close is remembered.
   const auto snapshot = hub_.subscribe("b", 1, 1);
   EXPECT_TRUE(snapshot.closed);
-  EXPECT_EQ(ids_of(snapshot.recent), id_range(2, 3));
+  EXPECT_TRUE(snapshot.recent.empty());
+
+  hub_.close("c");  // nobody ever listened
+  EXPECT_TRUE(hub_.subscribe("c", 0, 0).closed);
+  EXPECT_FALSE(hub_.has_pending());
+}
+
+// SPEC 8: a closed room nobody listens to leaves nothing behind. Only the ids of the latest
+// closes are kept, for subscribers racing them; older ones are forgotten.
+TEST_F(RoomHubTest, ClosedRoomsWithoutListenersAreForgottenBeyondTheLatest) {
+  constexpr int rooms = 5000;
+  for (int room = 0; room < rooms; ++room) {
+    const std::string room_id = "closed-" + std::to_string(room);
+    hub_.subscribe(room_id, 0, after_nothing);
+    append(room_id, 1, 3);
+    hub_.close(room_id);
+    hub_.flush();
+    hub_.unsubscribe(room_id, 0);
+  }
+  EXPECT_TRUE(hub_.recent_between("closed-4999", 0, 3).empty());  // no history kept
+  EXPECT_TRUE(hub_.subscribe("closed-4999", 0, 0).closed);
+  EXPECT_FALSE(hub_.subscribe("closed-0", 0, 0).closed);  // long forgotten
+}
+
+// Constant-time subscribe: the snapshot is a view that stays readable while the history
+// moves on, and reads as it was when taken.
+TEST_F(RoomHubTest, SnapshotStaysValidWhileTheHistoryMovesOn) {
+  hub_.subscribe("a", 0, after_nothing);
+  append("a", 1, 4);
+  const auto snapshot = hub_.subscribe("a", 1, 1);
+  append("a", 5, 40);  // history_size 5: 1..35 are trimmed meanwhile
+  hub_.flush();
+  EXPECT_EQ(ids_of(snapshot.recent), id_range(2, 4));
+  EXPECT_EQ(ids_of(hub_.subscribe("a", 1, 0).recent), id_range(36, 40));
 }
 
 TEST_F(RoomHubTest, RoomWithoutListenersIsForgotten) {

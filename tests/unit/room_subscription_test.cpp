@@ -14,6 +14,7 @@
 #include <latch>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,9 +63,18 @@ class recording_subscription final : public room_subscription {
   std::size_t unflushed() const { return sends.size() - sink_.flushed_up_to; }
   int flushes() const { return sink_.flushes; }
 
+  // Puts `bytes` into the connection's queue, as if not yet written.
+  void fill(std::size_t bytes) { ASSERT_TRUE(queue->push_owned(std::string(bytes, 'x'))); }
+  // The connection writes all it has queued.
+  void drain() {
+    if (!queue->has_queued()) return;
+    (void)queue->start_write();
+    queue->finish_write();
+  }
+
   std::vector<sent> sends;
   bool refuse = false;
-  std::size_t queued = 0;  // what the connection reports as not yet written
+  std::optional<net::output_queue> queue{std::in_place, 1024 * 1024};  // the connection's
   int too_slow_calls = 0;
 
  private:
@@ -100,7 +110,7 @@ class recording_subscription final : public room_subscription {
     return true;
   }
   delivery_sink& sink() override { return sink_; }
-  std::size_t queued_bytes() const override { return queued; }
+  net::output_queue& output() override { return *queue; }
   void on_too_slow() override {
     EXPECT_TRUE(stopped());
     ++too_slow_calls;
@@ -282,7 +292,7 @@ TEST_F(RoomSubscriptionTest, ReplaysFromTheStoreInPages) {
   const auto resumed = subscribe(100);
   run_io_until([&] { return resumed->ids().size() == 1134; });
   EXPECT_EQ(resumed->ids(), id_range(101, 1234));
-  // Pages of 500 from the store, queued in chunks of at most 32, each page written as it comes.
+  // Pages of 64 from the store, queued in chunks of at most 32, each page written as it comes.
   for (const auto& each : resumed->sends) EXPECT_LE(each.ids.size(), 32u);
   EXPECT_GE(resumed->flushes(), 3);
   EXPECT_EQ(resumed->unflushed(), 0u);
@@ -294,15 +304,15 @@ TEST_F(RoomSubscriptionTest, ReplaysFromTheStoreInPages) {
 }
 
 TEST_F(RoomSubscriptionTest, ReplayOfExactlyOnePageAsksForTheNext) {
-  publish(500);
+  publish(64);
   const auto resumed = subscribe(0);
-  run_io_until([&] { return resumed->ids().size() == 500; });
+  run_io_until([&] { return resumed->ids().size() == 64; });
   drain_workers();
   run_io();  // the empty second page
-  EXPECT_EQ(resumed->ids(), id_range(1, 500));
+  EXPECT_EQ(resumed->ids(), id_range(1, 64));
   publish(1);
   tick();
-  EXPECT_EQ(resumed->ids(), id_range(1, 501));
+  EXPECT_EQ(resumed->ids(), id_range(1, 65));
 }
 
 TEST_F(RoomSubscriptionTest, LiveBatchesDuringAReplayAreHeldAndDeduplicated) {
@@ -353,18 +363,55 @@ TEST_F(RoomSubscriptionTest, HeldBatchOverlappingTheReplayIsTrimmed) {
 TEST_F(RoomSubscriptionTest, ReplayWaitsWhileTheConnectionsQueueIsFull) {
   publish(200);  // nobody listened: only the store has them
   auto resumed = std::make_shared<recording_subscription>(services_, room, 0);
-  resumed->queued = 1024 * 1024;  // the connection has not written anything yet
+  resumed->fill(512 * 1024);  // the connection has not written this yet: over the replay's share
   resumed->start(0, io_.get_executor());
   drain_workers();
   run_io();
   EXPECT_TRUE(resumed->sends.empty());  // nothing queued on top of a full queue…
   EXPECT_EQ(resumed->too_slow_calls, 0);  // …and catching up is not falling behind
 
-  resumed->queued = 0;
+  resumed->drain();
   resumed->on_output_drained();
   run_io_until([&] { return resumed->ids().size() == 200; });
   EXPECT_EQ(resumed->ids(), id_range(1, 200));
   EXPECT_EQ(resumed->too_slow_calls, 0);
+}
+
+// SPEC 8: what a replaying subscriber holds counts against its output bound: the page being
+// replayed and the live batches held meanwhile are pinned, and given back once queued.
+TEST_F(RoomSubscriptionTest, WhatAReplayHoldsIsPinnedAgainstTheOutputLimit) {
+  publish(10);
+  auto release = block_workers();
+  const auto resumed = subscribe(0);  // its history read waits behind the blocked workers
+  publish(5);
+  tick();
+  EXPECT_TRUE(resumed->sends.empty());
+  EXPECT_GT(resumed->queue->pinned(), 0u);  // the held batch
+  release.set_value();
+  run_io_until([&] { return resumed->ids().size() >= 15; });
+  EXPECT_EQ(resumed->ids(), id_range(1, 15));
+  EXPECT_EQ(resumed->queue->pinned(), 0u);
+  EXPECT_EQ(resumed->too_slow_calls, 0);
+}
+
+TEST_F(RoomSubscriptionTest, HeldBatchesPastTheOutputLimitMakeTheSubscriberTooSlow) {
+  publish(10);
+  auto release = block_workers();
+  auto resumed = std::make_shared<recording_subscription>(services_, room, 0);
+  resumed->queue.emplace(4096);
+  resumed->start(0, io_.get_executor());
+  // Each tick's batch is held; together they pass 4 KiB long before the replay can start.
+  for (int round = 0; round < 100 && resumed->too_slow_calls == 0; ++round) {
+    publish(1);
+    tick();
+  }
+  EXPECT_EQ(resumed->too_slow_calls, 1);
+  EXPECT_TRUE(resumed->stopped());
+  EXPECT_EQ(resumed->queue->pinned(), 0u);  // given back when it stopped
+  release.set_value();
+  drain_workers();
+  run_io();
+  EXPECT_TRUE(resumed->sends.empty());
 }
 
 // A batch this thread never got the predecessor of: the missing ids come from hub memory.

@@ -1,0 +1,83 @@
+#pragma once
+// A room's recent messages (the last HISTORY_SIZE), kept in chunks whose slots are written
+// once and then only read, so that a view of the history is taken in constant time and read
+// later without any lock while the history goes on growing and trimming. This is what makes a
+// subscribe's time under the hub's lock independent of HISTORY_SIZE.
+//
+// room_history is the owner's (the hub's), used under the owner's lock; a history_view may be
+// read on any thread, and keeps alive the chunks it covers.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <vector>
+
+#include "model/records.hpp"
+
+namespace livechat::fanout {
+
+struct history_chunk;
+
+/// A consistent snapshot of a room's recent messages, from a given id on. Cheap to copy;
+/// narrowing it is constant time, reading it walks its chunks.
+class history_view {
+ public:
+  history_view() = default;
+
+  /// The oldest id in the view, 0 when empty.
+  std::int64_t first_id() const { return empty() ? 0 : std::max(first_id_, from_id_); }
+  /// The newest id in the view, 0 when empty.
+  std::int64_t last_id() const { return empty() ? 0 : end_id() - 1; }
+  /// True when the view holds no message.
+  bool empty() const { return count_ == 0 || from_id_ >= end_id(); }
+
+  /// The part of this view with ids above `after_id`. Constant time.
+  history_view after(std::int64_t after_id) const;
+
+  /// Copies of the view's first `limit` messages, ascending.
+  std::vector<model::message> messages(
+      std::size_t limit = std::numeric_limits<std::size_t>::max()) const;
+
+ private:
+  friend class room_history;
+
+  std::int64_t end_id() const { return first_id_ + static_cast<std::int64_t>(count_); }
+
+  std::shared_ptr<const history_chunk> chunk_;  // holds first_id_
+  std::size_t offset_ = 0;                      // first_id_'s slot in chunk_
+  std::int64_t first_id_ = 0;                   // the oldest message the chunks hold for us
+  std::size_t count_ = 0;                       // messages held from first_id_ on
+  std::int64_t from_id_ = 0;                    // the view starts here (narrowed by after())
+};
+
+class room_history {
+ public:
+  /// Keeps the newest `capacity` messages (at least 1).
+  explicit room_history(std::size_t capacity);
+  room_history(room_history&&) noexcept = default;
+  room_history& operator=(room_history&&) noexcept = default;
+  room_history(const room_history&) = delete;
+  room_history& operator=(const room_history&) = delete;
+
+  /// Adds the next message; its id follows the last one's (any id when empty). Drops the
+  /// oldest past the capacity.
+  void append(const model::message& message);
+
+  /// Everything held now, in constant time.
+  history_view view() const;
+
+  bool empty() const { return count_ == 0; }
+
+ private:
+  std::size_t capacity_;
+  std::shared_ptr<history_chunk> head_;  // holds the oldest message kept
+  std::shared_ptr<history_chunk> tail_;  // holds the newest; appended to
+  std::size_t head_offset_ = 0;          // the oldest message's slot in head_
+  std::size_t tail_used_ = 0;            // slots of tail_ written
+  std::int64_t first_id_ = 0;
+  std::size_t count_ = 0;
+};
+
+}  // namespace livechat::fanout
