@@ -6,7 +6,7 @@
 
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
-import net from 'node:net';
+import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 
 import { startServer } from './lib/server.mjs';
@@ -46,6 +46,16 @@ async function pollUntil(check, timeoutMs) {
     if (value || performance.now() > deadline) return value;
     await new Promise((resolve) => { setTimeout(resolve, 50); });
   }
+}
+
+/** Bytes in the kernel send queue of the server side of loopback connection serverPort <-> clientPort. */
+function kernelSendQueue(serverPort, clientPort) {
+  const hex = (port) => `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  for (const line of fs.readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
+    const fields = line.trim().split(/\s+/);
+    if (fields[1] === hex(serverPort) && fields[2] === hex(clientPort)) return parseInt(fields[4].split(':')[0], 16);
+  }
+  return null;
 }
 
 /** Messages of `size` characters for the tenant API, as many as fit one 64 KiB request. */
@@ -160,11 +170,18 @@ describe('deadlines', { concurrency: true }, () => {
     const clientPort = clientPortOf(stalled);
     stalled.ws._socket.pause();  // a zero TCP window from here on
 
-    // More than the kernel buffers of a paused loopback connection, well under the 1 MiB output
-    // bound: the server's write stays pending, and nothing else would ever end it.
-    for (let round = 0; round < 12; round += 1) {
+    // Fill the kernel's buffers (the server socket's send queue stops growing), then a little
+    // more, well under the 1 MiB output bound: the server's write stays pending, and nothing
+    // else would ever end it.
+    let queued = -1;
+    let extra = 0;
+    for (let round = 0; round < 200 && extra < 3; round += 1) {
       await publishOk(server.url, KEY, sessionId, bigMessages(7, 8000, `r${round}`));
+      const now = kernelSendQueue(server.port, clientPort);
+      if (now === queued) extra += 1;
+      queued = now;
     }
+    assert.equal(extra, 3, 'the kernel send queue never stopped growing');
     const started = performance.now();
     assert.ok(holdsConnection(server.pid, server.port, clientPort), 'dropped before the deadline');
     const dropped = await pollUntil(() => !holdsConnection(server.pid, server.port, clientPort), 40_000);
