@@ -68,9 +68,10 @@ class stream_limits {
   const std::size_t per_address_;
   const std::size_t per_node_;
   std::atomic<std::size_t> node_streams_{0};
+  using counts = std::unordered_map<std::string, std::size_t, model::string_hash, std::equal_to<>>;
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, std::size_t, model::string_hash, std::equal_to<>> viewers_;
-  std::unordered_map<std::string, std::size_t> streams_;
+  counts viewers_;
+  counts streams_;
 };
 
 }  // namespace livechat::sessions
