@@ -340,23 +340,23 @@ TEST_F(RoomSubscriptionTest, LiveBatchesDuringAReplayAreHeldAndDeduplicated) {
 // A history read that missed the newest messages (it ran before their commit was visible)
 // while a held batch has both older and newer ones: only the newer part is sent.
 TEST_F(RoomSubscriptionTest, HeldBatchOverlappingTheReplayIsTrimmed) {
-  sqlite_.append_messages(make_messages(room, 1, 100));
+  sqlite_.append_messages(make_messages(room, 1, 50));  // less than a page
   auto release = block_workers();
   const auto resumed = subscribe(0);
-  sqlite_.append_messages(make_messages(room, 101, 105));
-  const auto newer = make_messages(room, 101, 110);
+  sqlite_.append_messages(make_messages(room, 51, 55));
+  const auto newer = make_messages(room, 51, 60);
   hub_.append(room, newer);
-  tick();  // 101..110 held
+  tick();  // 51..60 held
   release.set_value();
-  drain_workers();  // the read saw 1..105
-  sqlite_.append_messages(make_messages(room, 106, 110));
-  run_io_until([&] { return resumed->ids().size() >= 110; });
+  drain_workers();  // the read saw 1..55
+  sqlite_.append_messages(make_messages(room, 56, 60));
+  run_io_until([&] { return resumed->ids().size() >= 60; });
 
-  EXPECT_EQ(resumed->ids(), id_range(1, 110));
-  // The replay (1..105, in chunks), then the held batch trimmed to what the replay lacked.
+  EXPECT_EQ(resumed->ids(), id_range(1, 60));
+  // The replay (1..55, in chunks), then the held batch trimmed to what the replay lacked.
   ASSERT_GE(resumed->sends.size(), 2u);
   EXPECT_EQ(resumed->sends.back().what, kind::messages);
-  EXPECT_EQ(resumed->sends.back().ids, id_range(106, 110));
+  EXPECT_EQ(resumed->sends.back().ids, id_range(56, 60));
   EXPECT_EQ(resumed->unflushed(), 0u);
 }
 
