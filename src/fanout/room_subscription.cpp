@@ -102,13 +102,13 @@ void room_subscription::start_page(std::vector<model::message> page) {
 void room_subscription::pump_replay() {
   const std::size_t threshold = services_.output_limit_bytes / replay_queue_share;
   auto& replay = *replay_;
+  const auto wait_for_drain = [&] {
+    // on_output_drained() picks up from here once the connection has written some.
+    replay.waiting_for_drain = true;
+    sink().flush_deliveries();
+  };
   while (replay.position < replay.page.size()) {
-    if (output().bytes() >= threshold) {
-      // on_output_drained() picks up from here once the connection has written some.
-      replay.waiting_for_drain = true;
-      sink().flush_deliveries();
-      return;
-    }
+    if (output().bytes() >= threshold) return wait_for_drain();
     const std::size_t count = std::min(replay_chunk_messages, replay.page.size() - replay.position);
     const auto chunk = std::span(replay.page).subspan(replay.position, count);
     // Unpinned before it is queued: the queue counts it from here.
@@ -118,9 +118,12 @@ void room_subscription::pump_replay() {
     if (!send_replay(chunk)) return;
     replay.position += count;
   }
-  sink().flush_deliveries();
   replay.page = {};
   replay.position = 0;
+  // The next page is pinned as a whole: it waits for room as the chunks do, so that queue and
+  // pins stay under the limit together.
+  if (output().bytes() >= threshold) return wait_for_drain();
+  sink().flush_deliveries();
   if (replay.more_in_store) {
     replay.more_in_store = false;
     return fetch_history(cursor_.last_seen());

@@ -41,9 +41,6 @@ class websocket_connection : public streaming_connection {
   /// subscriptions here.
   virtual void on_closing() = 0;
 
-  /// Bytes queued and not yet written.
-  std::size_t queued_bytes() const { return queue().bytes(); }
-
   /// Queues `payload` as one text frame. False when over the output limit (the caller decides;
   /// usually the connection must go).
   [[nodiscard]] bool send_text(std::string_view payload);
