@@ -4,7 +4,11 @@
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <csignal>
+#include <latch>
 
 #include "api/routes.hpp"
 #include "app/store_factory.hpp"
@@ -25,10 +29,34 @@ constexpr auto drain_poll_interval = std::chrono::milliseconds(20);
 // How often each I/O thread sweeps its streams for due keep-alives and idle buffers.
 constexpr auto housekeeping_interval = std::chrono::milliseconds(250);
 
-// Password hashing and SQLite block: they run here, never on an I/O thread. Each hash holds
-// 64 MiB while it runs, which bounds this pool's memory at a few hundred MiB.
+// SQLite blocks: it runs here, never on an I/O thread.
 std::size_t worker_count(const settings& config) {
   return std::max<std::size_t>(4, config.threads);
+}
+
+// Argon2id (sign-up, sign-in, private rooms) takes tens of milliseconds and 64 MiB per hash on
+// purpose: it gets half the cores at most, so that the rest of the server always has a core,
+// and a short queue, so that a flood gets 429 at once instead of waiting without bound.
+std::size_t hashing_thread_count(const settings& config) {
+  return std::max<std::size_t>(1, config.threads / 2);
+}
+constexpr std::size_t max_waiting_password_checks = 16;
+
+// Runs at a lower priority (nice 10) than the server's other threads, so that when the machine
+// is busy the scheduler serves sends and deliveries first. Each thread takes exactly one of
+// these jobs: each waits for all of them.
+void lower_priority(asio::thread_pool& pool, std::size_t threads) {
+  std::latch all_started{static_cast<std::ptrdiff_t>(threads)};
+  for (std::size_t i = 0; i < threads; ++i) {
+    asio::post(pool, [&all_started] {
+      // On Linux a thread's nice value is its own (the process-wide call takes a thread id).
+      if (setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10) != 0) {
+        spdlog::debug("could not lower the password-hashing threads' priority");
+      }
+      all_started.arrive_and_wait();
+    });
+  }
+  all_started.wait();
 }
 
 }  // namespace
@@ -60,13 +88,15 @@ server::server(const settings& config)
       tenant_key_(config.livechat_api_key),
       cors_(config.cors_origins),
       workers_(worker_count(config)),
+      hashing_(hashing_thread_count(config)),
       delivery_{hub_, thread_fanouts_, *broker_, workers_, output_limit_bytes},
       stomp_{users_, messages_, sessions_, stream_limits_, delivery_},
-      dispatcher_(routes_, cors_, workers_),
+      dispatcher_(routes_, cors_, workers_, hashing_, max_waiting_password_checks),
       io_threads_(config.threads),
       signals_(control_, SIGTERM, SIGINT),
       drain_timer_(control_),
       tick_timer_(control_) {
+  lower_priority(hashing_, hashing_thread_count(config));
   for (std::size_t index = 0; index < io_threads_.size(); ++index) {
     thread_fanouts_.push_back(
         std::make_unique<fanout::thread_fanout>(index, io_threads_.context(index).get_executor()));
@@ -210,6 +240,7 @@ void server::finish() {
   hub_.flush();
   io_threads_.stop();
   for (auto& fanout : thread_fanouts_) fanout->stop_housekeeping();
+  hashing_.join();
   workers_.join();
 }
 

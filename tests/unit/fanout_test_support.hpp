@@ -100,8 +100,11 @@ class failing_store final : public livechat::store::store {
                           model::timestamp expires_at) override {
     real_.save_refresh_token(token_id, user_id, expires_at);
   }
-  bool spend_refresh_token(std::string_view token_id, model::timestamp now) override {
-    return real_.spend_refresh_token(token_id, now);
+  livechat::store::refresh_outcome rotate_refresh_token(std::string_view token_id,
+                                                        std::string_view next_token_id,
+                                                        model::timestamp next_expires_at,
+                                                        model::timestamp now) override {
+    return real_.rotate_refresh_token(token_id, next_token_id, next_expires_at, now);
   }
   void create_room(const model::room& room) override { real_.create_room(room); }
   std::optional<model::room> find_room(std::string_view room_id) override {
