@@ -23,18 +23,19 @@ std::string loggable_target(std::string_view target) {
     return std::string(path) + (path.size() < target.size() ? "?[query left out]" : "");
   }
   if (!parsed->has_query()) return std::string(target);
-  std::string loggable(parsed->encoded_path());
+  const auto encoded_path = parsed->encoded_path();
+  std::string loggable(encoded_path.data(), encoded_path.size());
   char separator = '?';
   for (const auto param : parsed->encoded_params()) {
     loggable += separator;
     separator = '&';
-    loggable += param.key;
+    loggable.append(param.key.data(), param.key.size());
     if (!param.has_value) continue;
     loggable += '=';
     if (names_a_token(param.key.decode())) {
       loggable += "[redacted]";
     } else {
-      loggable += param.value;
+      loggable.append(param.value.data(), param.value.size());
     }
   }
   return loggable;

@@ -17,6 +17,8 @@
 
 #include "api/request_context.hpp"
 #include "model/client_error.hpp"
+#include "model/records.hpp"
+#include "model/time.hpp"
 #include "protocol/message_json.hpp"
 
 namespace {

@@ -99,7 +99,7 @@ class RestDispatcherTest : public ::testing::Test {
   }
 
   router routes_;
-  cors_policy cors_{{"*"}};
+  cors_policy cors_{std::vector<std::string>{"*"}};
   boost::asio::thread_pool workers_{2};
   boost::asio::thread_pool hashing_{1};
   rest_dispatcher dispatcher_{routes_, cors_, workers_, hashing_, max_waiting_hashes};
