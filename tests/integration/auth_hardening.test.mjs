@@ -37,7 +37,7 @@ async function waitForExpiry(token) {
 
 describe('STOMP after the access token expired (SPEC 5.1)', () => {
   test('existing subscriptions keep delivering; SEND and SUBSCRIBE get ERROR "token expired"', async () => {
-    const server = await startServer({ env: { ...NO_LIMIT, ACCESS_TOKEN_TTL_S: 4 } });
+    const server = await startServer({ env: { ...NO_LIMIT, ACCESS_TOKEN_TTL_S: 8 } });
     try {
       const alice = await newUser(server.url, 'alice');
       const room = await createRoom(server.url, alice.accessToken, 'expiring');
