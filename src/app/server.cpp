@@ -4,11 +4,7 @@
 #include <boost/asio/post.hpp>
 #include <spdlog/spdlog.h>
 
-#include <sys/resource.h>
-#include <unistd.h>
-
 #include <csignal>
-#include <latch>
 
 #include "api/routes.hpp"
 #include "app/store_factory.hpp"
@@ -41,23 +37,6 @@ std::size_t hashing_thread_count(const settings& config) {
   return std::max<std::size_t>(1, config.threads / 2);
 }
 constexpr std::size_t max_waiting_password_checks = 16;
-
-// Runs at a lower priority (nice 10) than the server's other threads, so that when the machine
-// is busy the scheduler serves sends and deliveries first. Each thread takes exactly one of
-// these jobs: each waits for all of them.
-void lower_priority(asio::thread_pool& pool, std::size_t threads) {
-  std::latch all_started{static_cast<std::ptrdiff_t>(threads)};
-  for (std::size_t i = 0; i < threads; ++i) {
-    asio::post(pool, [&all_started] {
-      // On Linux a thread's nice value is its own (the process-wide call takes a thread id).
-      if (setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10) != 0) {
-        spdlog::debug("could not lower the password-hashing threads' priority");
-      }
-      all_started.arrive_and_wait();
-    });
-  }
-  all_started.wait();
-}
 
 }  // namespace
 
@@ -96,7 +75,6 @@ server::server(const settings& config)
       signals_(control_, SIGTERM, SIGINT),
       drain_timer_(control_),
       tick_timer_(control_) {
-  lower_priority(hashing_, hashing_thread_count(config));
   for (std::size_t index = 0; index < io_threads_.size(); ++index) {
     thread_fanouts_.push_back(
         std::make_unique<fanout::thread_fanout>(index, io_threads_.context(index).get_executor()));
