@@ -6,6 +6,7 @@
 
 #include <memory>
 
+#include "api/loggable_target.hpp"
 #include "model/client_error.hpp"
 #include "store/store.hpp"
 
@@ -25,11 +26,31 @@ std::string allowed_methods(const std::vector<http::verb>& methods) {
   return list;
 }
 
+net::http_response overloaded(unsigned version) {
+  auto response = net::make_error_response(client_errc::unavailable,
+                                           "the server is overloaded; try again", version);
+  response.set(http::field::retry_after, "1");
+  return response;
+}
+
+net::http_response too_many_password_checks(unsigned version) {
+  auto response = net::make_error_response(
+      client_errc::rate_limited, "too many sign-ins and password checks at once; try again",
+      version);
+  response.set(http::field::retry_after, "1");
+  return response;
+}
+
 }  // namespace
 
 rest_dispatcher::rest_dispatcher(const router& routes, const cors_policy& cors,
-                                 boost::asio::thread_pool& workers, std::size_t max_queued_jobs)
-    : routes_(routes), cors_(cors), workers_(workers), max_queued_jobs_(max_queued_jobs) {}
+                                 boost::asio::thread_pool& workers,
+                                 boost::asio::thread_pool& hashing, std::size_t max_hashing_jobs,
+                                 std::size_t max_queued_jobs)
+    : routes_(routes),
+      cors_(cors),
+      workers_{workers, max_queued_jobs},
+      hashing_{hashing, max_hashing_jobs} {}
 
 void rest_dispatcher::decorate(const net::http_request& request,
                                net::http_response& response) const {
@@ -80,18 +101,27 @@ void rest_dispatcher::handle(net::http_request&& request, const boost::asio::ip:
     finish(request_head, std::move(response), respond);
   };
 
-  if (match.matched->where == execution::io_thread) {
-    return finish(context->request, run(*match.matched, *context), respond);
+  const route& matched = *match.matched;
+  if (matched.where == execution::password_hashing ||
+      (matched.hashes_password && matched.hashes_password(*context))) {
+    return run_on(hashing_, &matched, std::move(context), respond, too_many_password_checks);
   }
-  if (queued_jobs_.fetch_add(1, std::memory_order_relaxed) >= max_queued_jobs_) {
-    queued_jobs_.fetch_sub(1, std::memory_order_relaxed);
-    auto response = net::make_error_response(client_errc::unavailable,
-                                             "the server is overloaded; try again", version);
-    response.set(http::field::retry_after, "1");
-    return finish(context->request, std::move(response), respond);
+  if (matched.where == execution::io_thread) {
+    return finish(context->request, run(matched, *context), respond);
   }
-  boost::asio::post(workers_, [this, matched = match.matched, context, respond] {
-    queued_jobs_.fetch_sub(1, std::memory_order_relaxed);
+  run_on(workers_, &matched, std::move(context), respond, overloaded);
+}
+
+void rest_dispatcher::run_on(bounded_pool& pool, const route* matched,
+                             std::shared_ptr<request_context> context,
+                             const net::responder& respond,
+                             net::http_response (*full)(unsigned version)) {
+  if (pool.jobs.fetch_add(1, std::memory_order_relaxed) >= pool.max_jobs) {
+    pool.jobs.fetch_sub(1, std::memory_order_relaxed);
+    return finish(context->request, full(context->request.version()), respond);
+  }
+  boost::asio::post(pool.threads, [this, &pool, matched, context = std::move(context), respond] {
+    pool.jobs.fetch_sub(1, std::memory_order_relaxed);
     finish(context->request, run(*matched, *context), respond);
   });
 }
@@ -122,12 +152,12 @@ route_result rest_dispatcher::run(const route& matched,
     return response;
   } catch (const store::store_error& error) {
     spdlog::error("database failure on {} {}: {}", context.request.method_string(),
-                  context.request.target(), error.what());
+                  loggable_target(context.request.target()), error.what());
     return net::make_error_response(client_errc::unavailable,
                                     "the database is unavailable; try again", version);
   } catch (const std::exception& error) {
     spdlog::error("unexpected failure on {} {}: {}", context.request.method_string(),
-                  context.request.target(), error.what());
+                  loggable_target(context.request.target()), error.what());
     return net::make_error_response(client_errc::internal, "internal error", version);
   }
 }

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "api/routes.hpp"
+#include "model/client_error.hpp"
 #include "model/time.hpp"
 #include "protocol/message_json.hpp"
 
@@ -55,6 +56,19 @@ std::optional<std::string> join_password(const request_context& context) {
   return std::string(*password);
 }
 
+// A request that names a non-empty password: a private room's, hashed (create) or checked
+// (join), so it runs on the password-hashing pool. A body that is no JSON object runs where
+// the route says and gets its 400 there.
+bool names_password(const request_context& context) {
+  try {
+    const auto body = context.json_object();
+    const auto password = optional_string(body, "password");
+    return password && !password->empty();
+  } catch (const model::client_error&) {
+    return false;
+  }
+}
+
 }  // namespace
 
 void add_room_routes(router& routes, rooms::room_service& rooms, const auth::user_service& users) {
@@ -65,7 +79,8 @@ void add_room_routes(router& routes, rooms::room_service& rooms, const auth::use
                const auto room = rooms.create(user_id, required_string(body, "name"),
                                               optional_string(body, "password"));
                return net::make_json_response(http::status::created, room_json(room));
-             });
+             },
+             names_password);
 
   routes.add(http::verb::get, "/chatrooms", execution::worker,
              [&rooms, &users](const request_context& context) {
@@ -97,7 +112,8 @@ void add_room_routes(router& routes, rooms::room_service& rooms, const auth::use
                body.reserve(messages.size());
                for (const auto& message : messages) body.push_back(protocol::message_to_json(message));
                return net::make_json_response(http::status::ok, body);
-             });
+             },
+             names_password);
 
   routes.add(http::verb::put, "/chatrooms/{id}", execution::worker,
              [&rooms, &users](const request_context& context) {

@@ -37,8 +37,9 @@ std::optional<std::size_t> match_score(const std::vector<std::string>& route_seg
 }  // namespace
 
 void router::add(net::http::verb method, std::string_view pattern, execution where,
-                 route_handler handler) {
-  routes_.push_back(route{method, split_pattern(pattern), where, std::move(handler)});
+                 route_handler handler, password_predicate hashes_password) {
+  routes_.push_back(route{method, split_pattern(pattern), where, std::move(handler),
+                          std::move(hashes_password)});
 }
 
 route_match router::find(net::http::verb method, const std::vector<std::string>& segments) const {

@@ -13,9 +13,11 @@
 
 namespace livechat::api {
 
-/// Where a handler runs: on the connection's I/O thread (only for work that never blocks), or
-/// on a worker thread (anything that touches the database or hashes a password).
-enum class execution { io_thread, worker };
+/// Where a handler runs: on the connection's I/O thread (only for work that never blocks), on a
+/// worker thread (anything that touches the database), or on the password-hashing pool (work
+/// that hashes or checks a password with Argon2id: its own threads and its own bounded queue,
+/// so that a flood of sign-ins never delays sends, history or delivery).
+enum class execution { io_thread, worker, password_hashing };
 
 /// The handler will answer later, through request_context::answer (after an asynchronous
 /// step such as a commit), instead of returning a response.
@@ -27,11 +29,16 @@ using route_result = std::variant<net::http_response, net::connection_takeover, 
 
 using route_handler = std::function<route_result(const request_context&)>;
 
+/// For a route that hashes a password only for some requests (a private room's): true when
+/// this one does, and so runs on the password-hashing pool instead of where its route says.
+using password_predicate = std::function<bool(const request_context&)>;
+
 struct route {
   net::http::verb method;
   std::vector<std::string> segments;  // "{}" stands for a parameter
   execution where;
   route_handler handler;
+  password_predicate hashes_password;  // may be empty
 };
 
 struct route_match {
@@ -43,7 +50,7 @@ struct route_match {
 class router {
  public:
   void add(net::http::verb method, std::string_view pattern, execution where,
-           route_handler handler);
+           route_handler handler, password_predicate hashes_password = {});
 
   /// The route for `method` on the decoded path `segments`. Without one, `allowed` lists the
   /// methods the path does have (empty: no such path at all).

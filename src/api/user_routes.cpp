@@ -25,7 +25,7 @@ boost::json::object user_json(const model::user& user) {
 }  // namespace
 
 void add_user_routes(router& routes, auth::user_service& users) {
-  routes.add(http::verb::post, "/users/signup", execution::worker,
+  routes.add(http::verb::post, "/users/signup", execution::password_hashing,
              [&users](const request_context& context) {
                const auto body = context.json_object();
                const auto user = users.sign_up(required_string(body, "userId"),
@@ -33,7 +33,7 @@ void add_user_routes(router& routes, auth::user_service& users) {
                return net::make_json_response(http::status::created, user_json(user));
              });
 
-  routes.add(http::verb::post, "/users/signin", execution::worker,
+  routes.add(http::verb::post, "/users/signin", execution::password_hashing,
              [&users](const request_context& context) {
                const auto body = context.json_object();
                return token_pair_response(users.sign_in(required_string(body, "userId"),

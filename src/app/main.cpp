@@ -26,6 +26,10 @@ int serve(const livechat::app::settings& config) {
     spdlog::warn("JWT_SECRET is not set: tokens are signed with a random key and stop working "
                  "when the server restarts");
   }
+  if (livechat::app::jwt_secret_is_short(config)) {
+    spdlog::warn("JWT_SECRET holds fewer than 32 bytes: tokens signed with a short key can be "
+                 "forged by guessing it; cluster mode refuses to start with one");
+  }
   livechat::app::server server(config);
   server.run();
   spdlog::info("stopped");

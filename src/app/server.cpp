@@ -27,8 +27,7 @@ constexpr auto drain_poll_interval = std::chrono::milliseconds(20);
 // How often each I/O thread sweeps its streams for due keep-alives and idle buffers.
 constexpr auto housekeeping_interval = std::chrono::milliseconds(250);
 
-// Password hashing and SQLite block: they run here, never on an I/O thread. Each hash holds
-// 64 MiB while it runs, which bounds this pool's memory at a few hundred MiB.
+// SQLite blocks: it runs here, never on an I/O thread.
 std::size_t worker_count(const settings& config) {
   return std::max<std::size_t>(4, config.threads);
 }
@@ -48,6 +47,14 @@ std::size_t max_streams(const settings& config) {
   return limit > descriptor_margin + min_default_streams ? limit - descriptor_margin
                                                          : min_default_streams;
 }
+
+// Argon2id (sign-up, sign-in, private rooms) takes tens of milliseconds and 64 MiB per hash on
+// purpose: it gets half the cores at most, so that the rest of the server always has a core,
+// and a short queue, so that a flood gets 429 at once instead of waiting without bound.
+std::size_t hashing_thread_count(const settings& config) {
+  return std::max<std::size_t>(1, config.threads / 2);
+}
+constexpr std::size_t max_waiting_password_checks = 16;
 
 }  // namespace
 
@@ -78,9 +85,10 @@ server::server(const settings& config)
       tenant_key_(config.livechat_api_key),
       cors_(config.cors_origins),
       workers_(worker_count(config)),
+      hashing_(hashing_thread_count(config)),
       delivery_{hub_, thread_fanouts_, *broker_, workers_, output_limit_bytes},
       stomp_{users_, messages_, sessions_, stream_limits_, delivery_},
-      dispatcher_(routes_, cors_, workers_),
+      dispatcher_(routes_, cors_, workers_, hashing_, max_waiting_password_checks),
       io_threads_(config.threads),
       signals_(control_, SIGTERM, SIGINT),
       drain_timer_(control_),
@@ -230,6 +238,7 @@ void server::finish() {
   hub_.flush();
   io_threads_.stop();
   for (auto& fanout : thread_fanouts_) fanout->stop_housekeeping();
+  hashing_.join();
   workers_.join();
 }
 

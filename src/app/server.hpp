@@ -78,6 +78,7 @@ class server {
   api::router routes_;
   api::cors_policy cors_;
   boost::asio::thread_pool workers_;
+  boost::asio::thread_pool hashing_;  // password hashing only (rest_dispatcher)
   fanout::delivery_services delivery_;
   stomp::stomp_services stomp_;
   api::rest_dispatcher dispatcher_;

@@ -58,6 +58,8 @@ constexpr std::uint64_t max_history_size = 10'000'000;
 constexpr std::uint64_t max_message_length = 1'000'000;
 constexpr std::uint64_t max_rate = 1'000'000;
 constexpr std::size_t generated_secret_size = 32;  // as long as the HS256 output
+// A shorter HMAC key is weaker than the hash it keys, and may be guessed offline from any token.
+constexpr std::size_t min_jwt_secret_size = 32;
 
 bool starts_with(std::string_view text, std::string_view prefix) {
   return text.substr(0, prefix.size()) == prefix;
@@ -435,7 +437,16 @@ settings parse_settings(int argc, const char* const* argv, const environment_loo
     result.jwt_secret = random_secret();
     result.jwt_secret_generated = true;
   }
+  if (result.subcommand == command::serve && result.cluster_mode() && jwt_secret_is_short(result)) {
+    fail(display_name("JWT_SECRET"),
+         fmt::format("must hold at least {} bytes in cluster mode (decoded bytes for base64:)",
+                     min_jwt_secret_size));
+  }
   return result;
+}
+
+bool jwt_secret_is_short(const settings& config) {
+  return config.jwt_secret.size() < min_jwt_secret_size;
 }
 
 }  // namespace livechat::app

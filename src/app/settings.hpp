@@ -96,6 +96,12 @@ std::optional<std::string> process_environment(const char* name);
 /// draws 32 random bytes and sets jwt_secret_generated; `serve` in cluster mode refuses that,
 /// since every node must sign with the same key.
 /// Throws settings_error for a bad value or command line, settings_help for `--help`.
+/// A JWT_SECRET of fewer than 32 bytes (decoded bytes for `base64:`) also stops `serve` in
+/// cluster mode.
 settings parse_settings(int argc, const char* const* argv, const environment_lookup& getenv);
+
+/// True when the JWT_SECRET's key is shorter than 32 bytes (the HS256 output): refused in
+/// cluster mode, warned about at start in embedded mode.
+bool jwt_secret_is_short(const settings& config);
 
 }  // namespace livechat::app

@@ -43,11 +43,20 @@ token_pair user_service::sign_in(std::string_view user_id, std::string_view pass
 token_pair user_service::refresh(std::string_view refresh_token) {
   const auto now = model::now();
   const auto claims = tokens_.verify(refresh_token, token_type::refresh, now);
-  if (!claims || !store_.spend_refresh_token(claims->token_id, now)) {
-    throw client_error(client_errc::unauthorized,
-                       "the refresh token is expired, already used or not valid");
+  if (claims) {
+    const issued_token access = tokens_.issue(claims->user_id, token_type::access, now);
+    const issued_token next = tokens_.issue(claims->user_id, token_type::refresh, now);
+    const auto outcome =
+        store_.rotate_refresh_token(claims->token_id, next.token_id, next.expires_at, now);
+    if (outcome == store::refresh_outcome::rotated) return token_pair{access.token, next.token};
+    if (outcome == store::refresh_outcome::reused) {
+      throw client_error(client_errc::unauthorized,
+                         "this refresh token was already used; every token of its sign-in is "
+                         "revoked: sign in again");
+    }
   }
-  return issue_pair(claims->user_id);
+  throw client_error(client_errc::unauthorized,
+                     "the refresh token is expired, already used or not valid");
 }
 
 model::user user_service::profile(std::string_view user_id) {
@@ -57,6 +66,10 @@ model::user user_service::profile(std::string_view user_id) {
 }
 
 std::string user_service::authenticate(std::string_view access_token) const {
+  return authorize(access_token).user_id;
+}
+
+access_grant user_service::authorize(std::string_view access_token) const {
   if (access_token.empty()) {
     throw client_error(client_errc::unauthorized, "an access token is required");
   }
@@ -64,7 +77,7 @@ std::string user_service::authenticate(std::string_view access_token) const {
   if (!claims) {
     throw client_error(client_errc::unauthorized, "the access token is expired or not valid");
   }
-  return std::move(claims->user_id);
+  return access_grant{std::move(claims->user_id), claims->expires_at};
 }
 
 token_pair user_service::issue_pair(std::string_view user_id) {

@@ -28,6 +28,9 @@ constexpr std::string_view server_name = "livechat/0.1.0";
 // SPEC 5.1: a WebSocket that has not sent CONNECT this long after the upgrade is closed.
 constexpr auto connect_deadline = std::chrono::seconds(10);
 
+// SPEC 5.1's words: the client reconnects with a fresh token.
+constexpr std::string_view token_expired_message = "token expired";
+
 std::optional<std::string> receipt_of(const frame& received) {
   if (auto receipt = received.header("receipt")) return std::string(*receipt);
   return std::nullopt;
@@ -187,7 +190,9 @@ void stomp_session::handle_connect(const frame& received) {
   if (!authorization) authorization = received.header("authorization");
   if (authorization) {
     try {
-      user_id_ = services_.users.authenticate(token_of(*authorization));
+      auto grant = services_.users.authorize(token_of(*authorization));
+      user_id_ = std::move(grant.user_id);
+      token_expires_at_ = grant.expires_at;
     } catch (const model::client_error&) {
       return fail("the access token is expired or not valid", &received);
     }
@@ -209,6 +214,7 @@ void stomp_session::handle_subscribe(const frame& received) {
   const auto destination = received.header("destination");
   if (!id || id->empty()) return fail("SUBSCRIBE needs an id header", &received);
   if (!destination) return fail("SUBSCRIBE needs a destination header", &received);
+  if (token_expired()) return fail(token_expired_message, &received);
   auto room_id = protocol::parse_subscribe_destination(*destination);
   if (!room_id) return fail("unknown destination; subscribe to /chat/{roomId}", &received);
   const bool id_taken = std::any_of(subscriptions_.begin(), subscriptions_.end(),
@@ -283,6 +289,7 @@ void stomp_session::handle_send(frame&& received) {
   auto room_id = protocol::parse_send_destination(*destination);
   if (!room_id) return fail("unknown destination; send to /queue/message/{roomId}", &received);
   if (user_id_.empty()) return fail("sign in (CONNECT with a token) to send", &received);
+  if (token_expired()) return fail(token_expired_message, &received);
   boost::system::error_code error;
   const auto body = boost::json::parse(received.body, error);
   const boost::json::string* contents = nullptr;
@@ -311,6 +318,10 @@ void stomp_session::handle_send(frame&& received) {
             });
       },
       [] {});
+}
+
+bool stomp_session::token_expired() const {
+  return !user_id_.empty() && model::now() >= token_expires_at_;
 }
 
 void stomp_session::acknowledge(const frame& received) {

@@ -70,6 +70,8 @@ class stomp_session final : public net::websocket_connection, public fanout::del
   void handle_unsubscribe(const frame& received);
   void handle_send(frame&& received);
   void acknowledge(const frame& received);
+  // A signed-in connection whose access token has reached its `exp`.
+  bool token_expired() const;
 
   /// Runs `work` on a worker for the frame whose receipt header was `receipt`; its result (an
   /// error, sent as ERROR with that receipt-id, or nothing) comes back to this thread, where
@@ -91,6 +93,7 @@ class stomp_session final : public net::websocket_connection, public fanout::del
   bool connected_ = false;
   protocol_version version_ = protocol_version::v1_2;
   std::string user_id_;  // empty for an anonymous connection
+  model::timestamp token_expires_at_{};  // signed in: SEND and SUBSCRIBE are refused from then
   heart_beat_intervals heart_beat_;
   // Frames received and not yet handled, from next_pending_ on. A vector, not a deque: an
   // empty std::deque still holds a 512-byte block, on every idle connection.

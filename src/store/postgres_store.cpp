@@ -128,20 +128,37 @@ std::optional<model::user> postgres_store::find_user(std::string_view user_id) {
 void postgres_store::save_refresh_token(std::string_view token_id, std::string_view user_id,
                                         model::timestamp expires_at) {
   single([&](connection& database) {
-    database.run("INSERT INTO refresh_tokens (token_id, user_id, expires_at) VALUES ($1, $2, $3)",
-                 token_id, user_id, model::to_epoch_ms(expires_at));
+    database.run(
+        "INSERT INTO refresh_tokens (token_id, user_id, expires_at, family_id) "
+        "VALUES ($1, $2, $3, $1)",
+        token_id, user_id, model::to_epoch_ms(expires_at));
   });
 }
 
-bool postgres_store::spend_refresh_token(std::string_view token_id, model::timestamp now) {
-  // One UPDATE: a concurrent spender waits for our row lock, then re-reads the row (READ
-  // COMMITTED does so for UPDATE), finds spent and changes nothing.
-  return single([&](connection& database) {
-    return database
-               .run("UPDATE refresh_tokens SET spent = true "
-                    "WHERE token_id = $1 AND NOT spent AND expires_at > $2",
-                    token_id, model::to_epoch_ms(now))
-               .affected() == 1;
+refresh_outcome postgres_store::rotate_refresh_token(std::string_view token_id,
+                                                     std::string_view next_token_id,
+                                                     model::timestamp next_expires_at,
+                                                     model::timestamp now) {
+  return write([&](connection& database) {
+    // A concurrent caller waits for our row lock, then re-reads the row (READ COMMITTED does so
+    // for UPDATE), finds it spent, and revokes the family with the successor we committed.
+    const result spent = database.run(
+        "UPDATE refresh_tokens SET spent = true "
+        "WHERE token_id = $1 AND NOT spent AND expires_at > $2 RETURNING user_id, family_id",
+        token_id, model::to_epoch_ms(now));
+    if (spent.rows() == 1) {
+      database.run(
+          "INSERT INTO refresh_tokens (token_id, user_id, expires_at, family_id) "
+          "VALUES ($1, $2, $3, $4)",
+          next_token_id, spent.text(0, 0), model::to_epoch_ms(next_expires_at), spent.text(0, 1));
+      return refresh_outcome::rotated;
+    }
+    const result found =
+        database.run("SELECT family_id, spent FROM refresh_tokens WHERE token_id = $1", token_id);
+    if (found.rows() == 0 || !found.boolean(0, 1)) return refresh_outcome::rejected;
+    database.run("UPDATE refresh_tokens SET spent = true WHERE family_id = $1 AND NOT spent",
+                 found.text(0, 0));
+    return refresh_outcome::reused;
   });
 }
 

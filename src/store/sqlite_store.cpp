@@ -113,15 +113,20 @@ void sqlite_store::save_refresh_token(std::string_view token_id, std::string_vie
                                       model::timestamp expires_at) {
   write([&](connection& database) {
     database
-        .prepare("INSERT INTO refresh_tokens (token_id, user_id, expires_at) VALUES (?1, ?2, ?3)")
+        .prepare(
+            "INSERT INTO refresh_tokens (token_id, user_id, expires_at, family_id) "
+            "VALUES (?1, ?2, ?3, ?1)")
         .bind_all(token_id, user_id, model::to_epoch_ms(expires_at))
         .run();
   });
 }
 
-bool sqlite_store::spend_refresh_token(std::string_view token_id, model::timestamp now) {
-  // The check and the spending are one statement under the write lock: of two concurrent
-  // callers, the second finds spent = 1 and changes nothing.
+refresh_outcome sqlite_store::rotate_refresh_token(std::string_view token_id,
+                                                   std::string_view next_token_id,
+                                                   model::timestamp next_expires_at,
+                                                   model::timestamp now) {
+  // All under the write lock: of two concurrent callers, the second finds spent = 1 and, since
+  // the first committed its successor too, revokes it with the rest of the family.
   return write([&](connection& database) {
     database
         .prepare(
@@ -129,7 +134,24 @@ bool sqlite_store::spend_refresh_token(std::string_view token_id, model::timesta
             "WHERE token_id = ?1 AND spent = 0 AND expires_at > ?2")
         .bind_all(token_id, model::to_epoch_ms(now))
         .run();
-    return database.changes() == 1;
+    if (database.changes() == 1) {
+      database
+          .prepare(
+              "INSERT INTO refresh_tokens (token_id, user_id, expires_at, family_id) "
+              "SELECT ?2, user_id, ?3, family_id FROM refresh_tokens WHERE token_id = ?1")
+          .bind_all(token_id, next_token_id, model::to_epoch_ms(next_expires_at))
+          .run();
+      return refresh_outcome::rotated;
+    }
+    auto found =
+        database.prepare("SELECT family_id, spent FROM refresh_tokens WHERE token_id = ?1");
+    found.bind_all(token_id);
+    if (!found.step() || found.column_int64(1) == 0) return refresh_outcome::rejected;
+    const std::string family = found.column_text(0);
+    database.prepare("UPDATE refresh_tokens SET spent = 1 WHERE family_id = ?1 AND spent = 0")
+        .bind_all(family)
+        .run();
+    return refresh_outcome::reused;
   });
 }
 

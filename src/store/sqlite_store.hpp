@@ -28,7 +28,9 @@ class sqlite_store final : public store {
 
   void save_refresh_token(std::string_view token_id, std::string_view user_id,
                           model::timestamp expires_at) override;
-  bool spend_refresh_token(std::string_view token_id, model::timestamp now) override;
+  refresh_outcome rotate_refresh_token(std::string_view token_id, std::string_view next_token_id,
+                                       model::timestamp next_expires_at,
+                                       model::timestamp now) override;
 
   void create_room(const model::room& room) override;
   std::optional<model::room> find_room(std::string_view room_id) override;

@@ -42,6 +42,7 @@ struct room_page {
 
 enum class join_outcome { joined, already_member, room_not_found, room_closed };
 enum class exit_outcome { exited, exited_and_closed, not_member, room_not_found };
+enum class refresh_outcome { rotated, reused, rejected };
 
 class store {
  public:
@@ -56,14 +57,23 @@ class store {
 
   // --- refresh tokens ----------------------------------------------------------------------
 
-  /// Remembers a refresh token by its id, so that it can be spent exactly once.
+  /// Remembers a refresh token by its id, so that it can be spent exactly once. It starts a
+  /// family of its own (a sign-in): the tokens that rotation descends from it join that family.
   virtual void save_refresh_token(std::string_view token_id, std::string_view user_id,
                                   model::timestamp expires_at) = 0;
 
-  /// Spends the token: true for the first call on a known token that has not expired at
-  /// `now`; false for an unknown, expired or already spent one. Concurrent calls on the same
-  /// token: exactly one gets true.
-  virtual bool spend_refresh_token(std::string_view token_id, model::timestamp now) = 0;
+  /// Spends `token_id` and records `next_token_id` (same user, same family, expiring at
+  /// `next_expires_at`), in one transaction:
+  /// * `rotated` for the first call on a known token that has not expired at `now`;
+  /// * `reused` when the token was already spent (or revoked): it is taken as stolen, and every
+  ///   token of its family is revoked in the same transaction, the ones not yet used included;
+  /// * `rejected` for an unknown or expired token (nothing changes).
+  /// Concurrent calls on the same token: exactly one rotates; the others see it spent and revoke
+  /// the family, including the token the winner recorded.
+  virtual refresh_outcome rotate_refresh_token(std::string_view token_id,
+                                               std::string_view next_token_id,
+                                               model::timestamp next_expires_at,
+                                               model::timestamp now) = 0;
 
   // --- chat rooms --------------------------------------------------------------------------
 

@@ -85,13 +85,17 @@ describe('durability', () => {
     const duplicate = await signUp(second.url, user.userId);
     assert.equal(duplicate.status, 409, 'the user still exists');
 
-    // A refresh token spent before the restart stays spent; its successor works.
-    const spent = await request(second.url, 'POST', '/users/refresh',
-                                { body: { refreshToken: user.refreshToken } });
-    assert.equal(spent.status, 401, `spent refresh token after restart: ${spent.status} ${spent.text}`);
+    // A refresh token's successor from before the restart works; the token it replaced stays
+    // spent, and presenting it revokes its family, the newest token included (SPEC 3).
     const successor = await request(second.url, 'POST', '/users/refresh',
                                     { body: { refreshToken: rotated.json.refreshToken } });
     assert.equal(successor.status, 200, successor.text);
+    const spent = await request(second.url, 'POST', '/users/refresh',
+                                { body: { refreshToken: user.refreshToken } });
+    assert.equal(spent.status, 401, `spent refresh token after restart: ${spent.status} ${spent.text}`);
+    const revoked = await request(second.url, 'POST', '/users/refresh',
+                                  { body: { refreshToken: successor.json.refreshToken } });
+    assert.equal(revoked.status, 401, `the family is revoked: ${revoked.status} ${revoked.text}`);
   });
 
   test('a user and a room acknowledged right before kill -9 are there after restart', async () => {

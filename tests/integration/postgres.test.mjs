@@ -46,9 +46,11 @@ test('users, rooms, messages, SSE and STOMP on PostgreSQL', async () => {
               409, 'USER_EXISTS');
   const renewed = await refresh(url, alice.refreshToken);
   assert.equal(renewed.status, 200, renewed.text);
-  assertError(await refresh(url, alice.refreshToken), 401, 'UNAUTHORIZED');
   const raced = await Promise.all([refresh(url, renewed.json.refreshToken), refresh(url, renewed.json.refreshToken)]);
   assert.deepEqual(raced.map((r) => r.status).sort(), [200, 401], 'a refresh token raced twice is accepted once');
+  // A spent token again: its whole family is revoked (SPEC 3), the race's winner included.
+  assertError(await refresh(url, alice.refreshToken), 401, 'UNAUTHORIZED');
+  assertError(await refresh(url, raced.find((r) => r.status === 200).json.refreshToken), 401, 'UNAUTHORIZED');
 
   // Rooms: create, list by name, join, rooms of a member.
   const room = await createRoom(url, alice.accessToken, 'Postgres Lobby');
@@ -157,6 +159,10 @@ test('two nodes on one PostgreSQL share users, tokens and rooms', async () => {
   // A refresh token is spent once, whichever nodes race for it.
   const raced = await Promise.all([refresh(a.url, alice.refreshToken), refresh(b.url, alice.refreshToken)]);
   assert.deepEqual(raced.map((r) => r.status).sort(), [200, 401]);
+  // The loser's reuse revoked the family on every node: the winner's new token is refused too.
+  const winner = raced.find((r) => r.status === 200);
+  assertError(await refresh(b.url, winner.json.refreshToken), 401, 'UNAUTHORIZED');
+  assertError(await refresh(a.url, winner.json.refreshToken), 401, 'UNAUTHORIZED');
 
   const bob = await newUser(b.url, 'bob');
   const room = await createRoom(b.url, bob.accessToken, 'shared room');

@@ -187,9 +187,37 @@ describe('refresh', () => {
     assert.equal(mine.status, 200, mine.text);
     assert.equal(mine.json.userId, user.userId);
 
-    assertError(await refresh(user.refreshToken), 401, 'UNAUTHORIZED');
     const second = await refresh(first.json.refreshToken);
     assert.equal(second.status, 200, `the new refresh token works once: ${second.text}`);
+    assertError(await refresh(first.json.refreshToken), 401, 'UNAUTHORIZED');
+  });
+
+  test('a spent refresh token presented again revokes every refresh token of its sign-in', async () => {
+    const user = await newUser(url);
+    const other = await signIn(url, user.userId);  // a second sign-in: another family
+    assert.equal(other.status, 200, other.text);
+    const first = await refresh(user.refreshToken);
+    assert.equal(first.status, 200, first.text);
+    const second = await refresh(first.json.refreshToken);
+    assert.equal(second.status, 200, second.text);
+
+    // The thief replays the first token: refused, and the chain the owner holds dies with it.
+    assertError(await refresh(user.refreshToken), 401, 'UNAUTHORIZED');
+    assertError(await refresh(second.json.refreshToken), 401, 'UNAUTHORIZED');
+    // Access tokens already issued run out on their own (SPEC 3).
+    assert.equal((await me(second.json.accessToken)).status, 200);
+    // The other sign-in's family is untouched, and a new sign-in gets a working pair.
+    assert.equal((await refresh(other.json.refreshToken)).status, 200);
+    const again = await signIn(url, user.userId);
+    assert.equal((await refresh(again.json.refreshToken)).status, 200);
+  });
+
+  test('the loser of a race revokes the winner\'s new refresh token', async () => {
+    const user = await newUser(url);
+    const results = await Promise.all([refresh(user.refreshToken), refresh(user.refreshToken)]);
+    const winner = results.find((r) => r.status === 200);
+    assert.ok(winner, results.map((r) => r.text).join(' / '));
+    assertError(await refresh(winner.json.refreshToken), 401, 'UNAUTHORIZED');
   });
 
   test('a refresh token raced twice is accepted once', async () => {

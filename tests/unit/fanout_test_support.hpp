@@ -86,8 +86,9 @@ inline std::vector<std::int64_t> id_range(std::int64_t first, std::int64_t last)
   return ids;
 }
 
-// A real sqlite_store whose message calls can be made to throw store_error, as a database
-// that is down would. Everything else goes straight through.
+// A real store whose calls can be made to throw store_error, as a database that is down would:
+// the message calls by kind (the flags), or any call by its number, as Boost.Beast's fail_count
+// does for I/O (fail_call). Everything else goes straight through.
 class failing_store final : public livechat::store::store {
  public:
   explicit failing_store(livechat::store::store& real) : real_(real) {}
@@ -96,69 +97,107 @@ class failing_store final : public livechat::store::store {
   std::atomic<bool> fail_last_ids{false};
   std::atomic<bool> fail_reads{false};
 
-  bool create_user(const model::user& user) override { return real_.create_user(user); }
+  /// Makes the n-th call from now (1 = the next) throw, and only that one; 0 = none.
+  void fail_call(long n) { fail_at_ = n == 0 ? 0 : calls_.load() + n; }
+  /// The calls made so far, failed ones included.
+  long calls() const { return calls_.load(); }
+
+  bool create_user(const model::user& user) override {
+    count_call();
+    return real_.create_user(user);
+  }
   std::optional<model::user> find_user(std::string_view user_id) override {
+    count_call();
     return real_.find_user(user_id);
   }
   void save_refresh_token(std::string_view token_id, std::string_view user_id,
                           model::timestamp expires_at) override {
+    count_call();
     real_.save_refresh_token(token_id, user_id, expires_at);
   }
-  bool spend_refresh_token(std::string_view token_id, model::timestamp now) override {
-    return real_.spend_refresh_token(token_id, now);
+  livechat::store::refresh_outcome rotate_refresh_token(std::string_view token_id,
+                                                        std::string_view next_token_id,
+                                                        model::timestamp next_expires_at,
+                                                        model::timestamp now) override {
+    count_call();
+    return real_.rotate_refresh_token(token_id, next_token_id, next_expires_at, now);
   }
-  void create_room(const model::room& room) override { real_.create_room(room); }
+  void create_room(const model::room& room) override {
+    count_call();
+    real_.create_room(room);
+  }
   std::optional<model::room> find_room(std::string_view room_id) override {
+    count_call();
     return real_.find_room(room_id);
   }
   livechat::store::room_page list_rooms(std::string_view name_filter,
                                         livechat::store::page_request page) override {
+    count_call();
     return real_.list_rooms(name_filter, page);
   }
   livechat::store::room_page list_member_rooms(std::string_view user_id,
                                                livechat::store::page_request page) override {
+    count_call();
     return real_.list_member_rooms(user_id, page);
   }
   bool is_member(std::string_view room_id, std::string_view user_id) override {
+    count_call();
     return real_.is_member(room_id, user_id);
   }
   livechat::store::join_outcome add_member(std::string_view room_id,
                                            std::string_view user_id) override {
+    count_call();
     return real_.add_member(room_id, user_id);
   }
   livechat::store::exit_outcome remove_member(std::string_view room_id,
                                               std::string_view user_id) override {
+    count_call();
     return real_.remove_member(room_id, user_id);
   }
 
   void append_messages(std::span<const model::message> messages) override {
+    count_call();
     if (fail_appends) throw livechat::store::store_error("injected: disk I/O error");
     real_.append_messages(messages);
   }
   std::int64_t last_message_id(std::string_view room_id) override {
+    count_call();
     if (fail_last_ids) throw livechat::store::store_error("injected: database is locked");
     return real_.last_message_id(room_id);
   }
   std::vector<model::message> messages_after(std::string_view room_id, std::int64_t after_id,
                                              std::int64_t limit) override {
+    count_call();
     if (fail_reads) throw livechat::store::store_error("injected: disk I/O error");
     return real_.messages_after(room_id, after_id, limit);
   }
   std::vector<model::message> messages_before(std::string_view room_id, std::int64_t before_id,
                                               std::int64_t limit) override {
+    count_call();
     if (fail_reads) throw livechat::store::store_error("injected: disk I/O error");
     return real_.messages_before(room_id, before_id, limit);
   }
   bool end_session(std::string_view session_id, model::timestamp ended_at) override {
+    count_call();
     return real_.end_session(session_id, ended_at);
   }
   bool is_session_ended(std::string_view session_id) override {
+    count_call();
     return real_.is_session_ended(session_id);
   }
-  bool healthy() override { return real_.healthy(); }
+  bool healthy() override {
+    count_call();
+    return real_.healthy();
+  }
 
  private:
+  void count_call() {
+    if (++calls_ == fail_at_.load()) throw livechat::store::store_error("injected: the n-th call");
+  }
+
   livechat::store::store& real_;
+  std::atomic<long> calls_{0};
+  std::atomic<long> fail_at_{0};
 };
 
 }  // namespace livechat::testing

@@ -51,6 +51,29 @@ TEST(PostgresOpenTest, NodesStartingAtOnceMigrateOnce) {
   EXPECT_EQ(schema_version(url), static_cast<std::int64_t>(postgres::schema_migrations().size()));
 }
 
+TEST(PostgresOpenTest, RefreshTokensFromBeforeFamiliesEachStandAlone) {
+  const std::string url = server().create_database();
+  {
+    postgres::connection database{url};
+    postgres::migrate(database, postgres::schema_migrations().first(1));
+    database.execute(
+        "INSERT INTO users VALUES ('alice', 'hash', 0);"
+        "INSERT INTO refresh_tokens (token_id, user_id, expires_at) VALUES ('old-1', 'alice', 9000);"
+        "INSERT INTO refresh_tokens (token_id, user_id, expires_at) VALUES ('old-2', 'alice', 9000);");
+  }
+  postgres_store store{url};
+  EXPECT_EQ(store.rotate_refresh_token("old-1", "new-1", at_ms(9'000), at_ms(0)),
+            refresh_outcome::rotated);
+  EXPECT_EQ(store.rotate_refresh_token("old-1", "thief", at_ms(9'000), at_ms(0)),
+            refresh_outcome::reused);
+  EXPECT_EQ(store.rotate_refresh_token("new-1", "x", at_ms(9'000), at_ms(0)),
+            refresh_outcome::reused)
+      << "the successor joined old-1's family";
+  EXPECT_EQ(store.rotate_refresh_token("old-2", "new-2", at_ms(9'000), at_ms(0)),
+            refresh_outcome::rotated)
+      << "old-2 was never of old-1's family";
+}
+
 TEST(PostgresOpenTest, NewerDatabaseIsRefused) {
   const std::string url = server().create_database();
   { postgres_store store{url}; }

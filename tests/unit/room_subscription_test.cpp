@@ -486,6 +486,37 @@ TEST_F(RoomSubscriptionTest, GivesUpWhenHistoryCannotBeRead) {
   EXPECT_TRUE(resumed->sends.empty());
 }
 
+// Failure injection (issue 11): the n-th store call of a resume fails, for every n. What the
+// subscriber got is always the start of what it asked for, without a gap or a repeat; a failure
+// ends it as a too-slow subscriber (it resumes from its last id), never silently.
+TEST_F(RoomSubscriptionTest, ResumeWithTheNthStoreCallFailingNeverSkipsOrRepeats) {
+  publish(1234);  // the hub keeps 100: the rest is read from the store, in pages
+  bool reached_the_end = false;
+  for (long n = 1; n <= 20 && !reached_the_end; ++n) {
+    const long before = store_.calls();
+    store_.fail_call(n);
+    const auto resumed = subscribe(100);
+    run_io_until([&] { return resumed->stopped() || resumed->ids().size() == 1134; });
+    drain_workers();
+    run_io();
+    reached_the_end = store_.calls() - before < n;
+    store_.fail_call(0);
+    const auto ids = resumed->ids();
+    EXPECT_EQ(ids, id_range(101, 100 + static_cast<std::int64_t>(ids.size()))) << "n = " << n;
+    if (reached_the_end) {
+      EXPECT_EQ(ids.size(), 1134u);
+      EXPECT_EQ(resumed->too_slow_calls, 0);
+    } else {
+      EXPECT_TRUE(resumed->stopped()) << "n = " << n;
+      EXPECT_EQ(resumed->too_slow_calls, 1) << "n = " << n;
+    }
+    resumed->stop();
+    run_io();
+  }
+  EXPECT_TRUE(reached_the_end);
+  EXPECT_EQ(listeners_here(), 0u);
+}
+
 TEST_F(RoomSubscriptionTest, GivesUpWhenTooManyBatchesArriveDuringTheReplay) {
   auto release = block_workers();
   const auto resumed = subscribe(0);

@@ -53,6 +53,29 @@ TEST(SqliteOpenTest, MigratesOnceAndReopensIdempotently) {
   EXPECT_EQ(user_version(database.path()), current);
 }
 
+TEST(SqliteOpenTest, RefreshTokensFromBeforeFamiliesEachStandAlone) {
+  temp_database database;
+  {
+    sqlite::connection connection{database.path()};
+    sqlite::migrate(connection, sqlite::schema_migrations().first(2));
+    connection.execute(
+        "INSERT INTO users VALUES ('alice', 'hash', 0);"
+        "INSERT INTO refresh_tokens (token_id, user_id, expires_at) VALUES ('old-1', 'alice', 9000);"
+        "INSERT INTO refresh_tokens (token_id, user_id, expires_at) VALUES ('old-2', 'alice', 9000);");
+  }
+  sqlite_store store{database.path()};
+  EXPECT_EQ(store.rotate_refresh_token("old-1", "new-1", at_ms(9'000), at_ms(0)),
+            refresh_outcome::rotated);
+  EXPECT_EQ(store.rotate_refresh_token("old-1", "thief", at_ms(9'000), at_ms(0)),
+            refresh_outcome::reused);
+  EXPECT_EQ(store.rotate_refresh_token("new-1", "x", at_ms(9'000), at_ms(0)),
+            refresh_outcome::reused)
+      << "the successor joined old-1's family";
+  EXPECT_EQ(store.rotate_refresh_token("old-2", "new-2", at_ms(9'000), at_ms(0)),
+            refresh_outcome::rotated)
+      << "old-2 was never of old-1's family";
+}
+
 TEST(SqliteOpenTest, NewerDatabaseIsRefused) {
   temp_database database;
   {

@@ -110,8 +110,8 @@ TYPED_TEST(StoreContractTest, SessionEndsOnceAndStaysEndedAcrossReopening) {
 TYPED_TEST(StoreContractTest, RefreshTokenIsSpentOnce) {
   this->add_users({"alice"});
   this->store_->save_refresh_token("token-1", "alice", at_ms(2'000));
-  EXPECT_TRUE(this->store_->spend_refresh_token("token-1", at_ms(1'000)));
-  EXPECT_FALSE(this->store_->spend_refresh_token("token-1", at_ms(1'000)));
+  EXPECT_TRUE(spend(*this->store_, "token-1", at_ms(1'000)));
+  EXPECT_FALSE(spend(*this->store_, "token-1", at_ms(1'000)));
 }
 
 TYPED_TEST(StoreContractTest, ExpiredRefreshTokenIsRefused) {
@@ -119,13 +119,76 @@ TYPED_TEST(StoreContractTest, ExpiredRefreshTokenIsRefused) {
   this->store_->save_refresh_token("expired", "alice", at_ms(1'000));
   this->store_->save_refresh_token("expiring-now", "alice", at_ms(1'000));
   this->store_->save_refresh_token("last-moment", "alice", at_ms(1'000));
-  EXPECT_FALSE(this->store_->spend_refresh_token("expired", at_ms(1'001)));
-  EXPECT_FALSE(this->store_->spend_refresh_token("expiring-now", at_ms(1'000)));
-  EXPECT_TRUE(this->store_->spend_refresh_token("last-moment", at_ms(999)));
+  EXPECT_FALSE(spend(*this->store_, "expired", at_ms(1'001)));
+  EXPECT_FALSE(spend(*this->store_, "expiring-now", at_ms(1'000)));
+  EXPECT_TRUE(spend(*this->store_, "last-moment", at_ms(999)));
 }
 
 TYPED_TEST(StoreContractTest, UnknownRefreshTokenIsRefused) {
-  EXPECT_FALSE(this->store_->spend_refresh_token("never-issued", at_ms(0)));
+  EXPECT_EQ(this->store_->rotate_refresh_token("never-issued", "next", at_ms(9'000), at_ms(0)),
+            refresh_outcome::rejected);
+}
+
+TYPED_TEST(StoreContractTest, RotationRecordsTheSuccessorInTheFamily) {
+  this->add_users({"alice"});
+  this->store_->save_refresh_token("sign-in", "alice", at_ms(10'000));
+  EXPECT_EQ(this->store_->rotate_refresh_token("sign-in", "second", at_ms(10'000), at_ms(1'000)),
+            refresh_outcome::rotated);
+  EXPECT_EQ(this->store_->rotate_refresh_token("second", "third", at_ms(10'000), at_ms(2'000)),
+            refresh_outcome::rotated);
+  // The successor expires when it was told to, not when its parent did.
+  EXPECT_EQ(this->store_->rotate_refresh_token("third", "fourth", at_ms(20'000), at_ms(9'999)),
+            refresh_outcome::rotated);
+  EXPECT_EQ(this->store_->rotate_refresh_token("fourth", "fifth", at_ms(20'000), at_ms(19'999)),
+            refresh_outcome::rotated);
+}
+
+TYPED_TEST(StoreContractTest, ReusedRefreshTokenRevokesItsWholeFamilyAndNoOther) {
+  this->add_users({"alice"});
+  this->store_->save_refresh_token("sign-in", "alice", at_ms(10'000));
+  this->store_->save_refresh_token("other-sign-in", "alice", at_ms(10'000));
+  ASSERT_EQ(this->store_->rotate_refresh_token("sign-in", "second", at_ms(10'000), at_ms(0)),
+            refresh_outcome::rotated);
+  ASSERT_EQ(this->store_->rotate_refresh_token("second", "third", at_ms(10'000), at_ms(0)),
+            refresh_outcome::rotated);
+
+  // The first token again: stolen. The live descendant "third" dies with it.
+  EXPECT_EQ(this->store_->rotate_refresh_token("sign-in", "thief", at_ms(10'000), at_ms(0)),
+            refresh_outcome::reused);
+  EXPECT_EQ(this->store_->rotate_refresh_token("third", "fourth", at_ms(10'000), at_ms(0)),
+            refresh_outcome::reused);
+  EXPECT_EQ(this->store_->rotate_refresh_token("thief", "x", at_ms(10'000), at_ms(0)),
+            refresh_outcome::rejected)
+      << "a reuse records no successor";
+  // Another sign-in of the same user is another family.
+  EXPECT_EQ(this->store_->rotate_refresh_token("other-sign-in", "next", at_ms(10'000), at_ms(0)),
+            refresh_outcome::rotated);
+}
+
+TYPED_TEST(StoreContractTest, ReuseRacingARotationRevokesTheWinnersSuccessor) {
+  this->add_users({"alice"});
+  constexpr int threads = 8;
+  for (int round = 0; round < 5; ++round) {
+    const std::string token = "token-" + std::to_string(round);
+    this->store_->save_refresh_token(token, "alice", at_ms(10'000));
+    std::latch start{threads};
+    std::vector<std::jthread> presenters;
+    for (int i = 0; i < threads; ++i) {
+      presenters.emplace_back([&, i] {
+        start.arrive_and_wait();
+        this->store_->rotate_refresh_token(token, token + "-next-" + std::to_string(i),
+                                           at_ms(10'000), at_ms(5'000));
+      });
+    }
+    presenters.clear();
+    // Whoever won, its successor was revoked by the others' reuse.
+    for (int i = 0; i < threads; ++i) {
+      EXPECT_NE(this->store_->rotate_refresh_token(token + "-next-" + std::to_string(i), "after",
+                                                   at_ms(10'000), at_ms(5'000)),
+                refresh_outcome::rotated)
+          << "round " << round << ", presenter " << i;
+    }
+  }
 }
 
 TYPED_TEST(StoreContractTest, RefreshTokenOfUnknownUserIsAStoreError) {
@@ -144,7 +207,7 @@ TYPED_TEST(StoreContractTest, ConcurrentSpendsOfOneTokenHaveExactlyOneWinner) {
     for (int i = 0; i < threads; ++i) {
       spenders.emplace_back([&] {
         start.arrive_and_wait();
-        if (this->store_->spend_refresh_token(token, at_ms(5'000))) ++winners;
+        if (spend(*this->store_, token, at_ms(5'000))) ++winners;
       });
     }
     spenders.clear();
@@ -503,7 +566,7 @@ TYPED_TEST(StoreContractTest, DataSurvivesReopening) {
   this->add_users({"alice"});
   this->store_->save_refresh_token("token-1", "alice", at_ms(10'000));
   this->store_->save_refresh_token("token-2", "alice", at_ms(10'000));
-  ASSERT_TRUE(this->store_->spend_refresh_token("token-1", at_ms(0)));
+  ASSERT_TRUE(spend(*this->store_, "token-1", at_ms(0)));
   this->store_->create_room(make_room("room-1", "Lobby", "alice"));
   this->store_->append_messages(std::vector{make_message("room-1", 1), make_message("room-1", 2)});
 
@@ -511,8 +574,8 @@ TYPED_TEST(StoreContractTest, DataSurvivesReopening) {
   this->store_ = this->backend_.open(2);
 
   EXPECT_TRUE(this->store_->find_user("alice"));
-  EXPECT_FALSE(this->store_->spend_refresh_token("token-1", at_ms(0)));
-  EXPECT_TRUE(this->store_->spend_refresh_token("token-2", at_ms(0)));
+  EXPECT_FALSE(spend(*this->store_, "token-1", at_ms(0)));
+  EXPECT_TRUE(spend(*this->store_, "token-2", at_ms(0)));
   ASSERT_TRUE(this->store_->find_room("room-1"));
   EXPECT_EQ(this->store_->find_room("room-1")->member_count, 1);
   EXPECT_TRUE(this->store_->is_member("room-1", "alice"));
@@ -534,7 +597,7 @@ TYPED_TEST(StoreContractTest, TwoInstancesOnOneDatabaseSpendATokenOnce) {
       spenders.emplace_back([&, i] {
         store& mine = i % 2 == 0 ? *this->store_ : *other;
         start.arrive_and_wait();
-        if (mine.spend_refresh_token(token, at_ms(5'000))) ++winners;
+        if (spend(mine, token, at_ms(5'000))) ++winners;
       });
     }
     spenders.clear();

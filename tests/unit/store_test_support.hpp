@@ -1,6 +1,8 @@
 #pragma once
 // Records and helpers shared by the store tests (contract, SQLite and PostgreSQL).
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <random>
@@ -41,6 +43,15 @@ class temp_database {
 
 inline model::timestamp at_ms(std::int64_t milliseconds) {
   return model::from_epoch_ms(milliseconds);
+}
+
+// Spends a refresh token as a refresh would (recording a successor of a fresh id); true when it
+// rotated.
+inline bool spend(store& target, const std::string& token_id, model::timestamp now) {
+  static std::atomic<int> successors{0};
+  const std::string next = token_id + "/successor-" + std::to_string(++successors);
+  return target.rotate_refresh_token(token_id, next, now + std::chrono::hours(1), now) ==
+         refresh_outcome::rotated;
 }
 
 inline model::user make_user(const std::string& user_id) {

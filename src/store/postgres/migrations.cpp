@@ -85,8 +85,18 @@ CREATE TABLE ended_sessions (
 );
 )sql";
 
-constexpr std::array<migration, 1> all_migrations{{
+// A refresh token's family is the sign-in it descends from (the id of that sign-in's token):
+// presenting a spent token revokes the whole family. Tokens issued before this each stand alone.
+constexpr const char* version_2 = R"sql(
+ALTER TABLE refresh_tokens ADD COLUMN family_id TEXT;
+UPDATE refresh_tokens SET family_id = token_id;
+ALTER TABLE refresh_tokens ALTER COLUMN family_id SET NOT NULL;
+CREATE INDEX refresh_tokens_by_family ON refresh_tokens (family_id);
+)sql";
+
+constexpr std::array<migration, 2> all_migrations{{
     {"users, refresh tokens, rooms, memberships, messages, ended sessions", version_1},
+    {"refresh token families", version_2},
 }};
 
 // Any constant will do, as long as nothing else in the database locks it: "livechat" in ASCII.

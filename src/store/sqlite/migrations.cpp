@@ -81,9 +81,18 @@ CREATE TABLE ended_sessions (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<migration, 2> all_migrations{{
+// A refresh token's family is the sign-in it descends from (the id of that sign-in's token):
+// presenting a spent token revokes the whole family. Tokens issued before this each stand alone.
+constexpr const char* version_3 = R"sql(
+ALTER TABLE refresh_tokens ADD COLUMN family_id TEXT NOT NULL DEFAULT '';
+UPDATE refresh_tokens SET family_id = token_id;
+CREATE INDEX refresh_tokens_by_family ON refresh_tokens (family_id);
+)sql";
+
+constexpr std::array<migration, 3> all_migrations{{
     {"users, refresh tokens, rooms, memberships, messages", version_1},
     {"ended live-stream sessions", version_2},
+    {"refresh token families", version_3},
 }};
 
 std::int64_t read_version(connection& database) {
