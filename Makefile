@@ -5,6 +5,7 @@ SHELL := /bin/bash
 
 BUILD_DIR      ?= build
 SANITIZE_DIR   ?= build-sanitize
+TSAN_DIR       ?= build-tsan
 JOBS           ?= $(shell nproc)
 CMAKE_FLAGS    ?=
 FUZZ_SECONDS   ?= 30
@@ -13,8 +14,14 @@ FUZZ_SECONDS   ?= 30
 # of held-back memory would be all that check measured.
 SANITIZER_ENV  = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:quarantine_size_mb=8 \
                  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+# A data race stops the process (the server too, so its suite fails); the suppressions are for
+# third-party code only, each with its reason.
+TSAN_ENV       = TSAN_OPTIONS=halt_on_error=1:abort_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/tsan.supp
+# The integration suites that run threads against each other: fan-out over STOMP and SSE,
+# resume, the slow consumer, shutdown, kill -9 and billing's reporter.
+TSAN_SUITES    = stomp sse sessions slow_consumer lifecycle durability billing
 
-.PHONY: sanitize-build run test build deps test-deps npm-deps layering-check unit-test redis-test bench-smoke compare-smoke integration-test browser-test sanitize-test fuzz-test clean
+.PHONY: sanitize-build tsan-build tsan-test run test build deps test-deps npm-deps layering-check unit-test redis-test bench-smoke compare-smoke integration-test browser-test sanitize-test fuzz-test clean
 
 run: deps build
 	mkdir -p data
@@ -41,7 +48,7 @@ npm-deps: package-lock.json
 # the same build that holds the fuzz targets; the browser suite runs in Release only: it tests
 # the page, and the server under it is the one the integration suites already cover); then each
 # fuzzer for FUZZ_SECONDS.
-TEST_STEPS = layering-check build unit-test redis-test bench-smoke integration-test browser-test compare-smoke sanitize-test fuzz-test
+TEST_STEPS = layering-check build unit-test redis-test bench-smoke integration-test browser-test compare-smoke sanitize-test tsan-test fuzz-test
 
 # Each step runs as its own make, timed, and a summary of the times closes the run; the first
 # failing step stops it.
@@ -96,6 +103,19 @@ sanitize-build: npm-deps
 sanitize-test: sanitize-build
 	cd $(SANITIZE_DIR) && $(SANITIZER_ENV) ctest -LE browser --output-on-failure -j 1
 
+# ThreadSanitizer: its own build (clang, like sanitize-build), the unit tests and the
+# integration suites of TSAN_SUITES. The rest adds nothing TSan can find.
+tsan-build: npm-deps
+	cmake -S . -B $(TSAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
+	  -DCMAKE_CXX_COMPILER=clang++ -DLIVECHAT_TSAN=ON -DLIVECHAT_BENCHMARKS=OFF $(CMAKE_FLAGS)
+	cmake --build $(TSAN_DIR) -j $(JOBS)
+
+tsan-test: tsan-build
+	cd $(TSAN_DIR) && $(TSAN_ENV) ctest -L unit --output-on-failure -j $(JOBS)
+	cd $(TSAN_DIR) && $(TSAN_ENV) ctest --output-on-failure --no-tests=error -j 1 \
+	  -R '^integration\.($(shell echo $(TSAN_SUITES) | tr ' ' '|'))$$'
+
 # Each fuzzer starts from its committed seed corpus; what it finds new stays in a scratch copy.
 fuzz-test: sanitize-build
 	@set -e; for fuzzer in $(SANITIZE_DIR)/tests/*_fuzz; do \
@@ -108,4 +128,4 @@ fuzz-test: sanitize-build
 	done
 
 clean:
-	rm -rf $(BUILD_DIR) $(SANITIZE_DIR)
+	rm -rf $(BUILD_DIR) $(SANITIZE_DIR) $(TSAN_DIR)
