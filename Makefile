@@ -46,8 +46,9 @@ npm-deps: package-lock.json
 # build (and one short pass of the micro-benchmarks, to see that they still run); the comparison
 # smoke run; then unit, Redis and integration again under ASan + UBSan with assertions on (clang,
 # the same build that holds the fuzz targets; the browser suite runs in Release only: it tests
-# the page, and the server under it is the one the integration suites already cover); then each
-# fuzzer for FUZZ_SECONDS.
+# the page, and the server under it is the one the integration suites already cover); then the
+# unit tests and the concurrent integration suites under ThreadSanitizer; then each fuzzer for
+# FUZZ_SECONDS.
 TEST_STEPS = layering-check build unit-test redis-test bench-smoke integration-test browser-test compare-smoke sanitize-test tsan-test fuzz-test
 
 # Each step runs as its own make, timed, and a summary of the times closes the run; the first
