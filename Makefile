@@ -95,11 +95,17 @@ integration-test:
 browser-test:
 	cd $(BUILD_DIR) && ctest -L browser --output-on-failure
 
-sanitize-build: npm-deps
-	cmake -S . -B $(SANITIZE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+# A clang build for a sanitizer, in build dir $(1) with the options $(2): optimized a little
+# and with debug information, so that reports name lines, and without the micro-benchmarks.
+define sanitizer_build
+	cmake -S . -B $(1) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
-	  -DCMAKE_CXX_COMPILER=clang++ -DLIVECHAT_FUZZ=ON -DLIVECHAT_BENCHMARKS=OFF $(CMAKE_FLAGS)
-	cmake --build $(SANITIZE_DIR) -j $(JOBS)
+	  -DCMAKE_CXX_COMPILER=clang++ $(2) -DLIVECHAT_BENCHMARKS=OFF $(CMAKE_FLAGS)
+	cmake --build $(1) -j $(JOBS)
+endef
+
+sanitize-build: npm-deps
+	$(call sanitizer_build,$(SANITIZE_DIR),-DLIVECHAT_FUZZ=ON)
 
 sanitize-test: sanitize-build
 	cd $(SANITIZE_DIR) && $(SANITIZER_ENV) ctest -LE browser --output-on-failure -j 1
@@ -107,10 +113,7 @@ sanitize-test: sanitize-build
 # ThreadSanitizer: its own build (clang, like sanitize-build), the unit tests and the
 # integration suites of TSAN_SUITES. The rest adds nothing TSan can find.
 tsan-build: npm-deps
-	cmake -S . -B $(TSAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
-	  -DCMAKE_CXX_COMPILER=clang++ -DLIVECHAT_TSAN=ON -DLIVECHAT_BENCHMARKS=OFF $(CMAKE_FLAGS)
-	cmake --build $(TSAN_DIR) -j $(JOBS)
+	$(call sanitizer_build,$(TSAN_DIR),-DLIVECHAT_TSAN=ON)
 
 tsan-test: tsan-build
 	cd $(TSAN_DIR) && $(TSAN_ENV) ctest -L unit --output-on-failure -j $(JOBS)
