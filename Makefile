@@ -5,6 +5,7 @@ SHELL := /bin/bash
 
 BUILD_DIR      ?= build
 SANITIZE_DIR   ?= build-sanitize
+TSAN_DIR       ?= build-tsan
 JOBS           ?= $(shell nproc)
 CMAKE_FLAGS    ?=
 FUZZ_SECONDS   ?= 30
@@ -13,8 +14,14 @@ FUZZ_SECONDS   ?= 30
 # of held-back memory would be all that check measured.
 SANITIZER_ENV  = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:quarantine_size_mb=8 \
                  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+# A data race stops the process (the server too, so its suite fails); the suppressions are for
+# third-party code only, each with its reason.
+TSAN_ENV       = TSAN_OPTIONS=halt_on_error=1:abort_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/tsan.supp
+# The integration suites that run threads against each other: fan-out over STOMP and SSE,
+# resume, the slow consumer, shutdown, kill -9 and billing's reporter.
+TSAN_SUITES    = stomp sse sessions slow_consumer lifecycle durability billing
 
-.PHONY: sanitize-build run test build deps test-deps npm-deps layering-check unit-test redis-test bench-smoke compare-smoke integration-test browser-test sanitize-test fuzz-test clean
+.PHONY: sanitize-build tsan-build tsan-test run test build deps test-deps npm-deps layering-check unit-test redis-test bench-smoke compare-smoke integration-test browser-test sanitize-test fuzz-test clean
 
 run: deps build
 	mkdir -p data
@@ -39,9 +46,10 @@ npm-deps: package-lock.json
 # build (and one short pass of the micro-benchmarks, to see that they still run); the comparison
 # smoke run; then unit, Redis and integration again under ASan + UBSan with assertions on (clang,
 # the same build that holds the fuzz targets; the browser suite runs in Release only: it tests
-# the page, and the server under it is the one the integration suites already cover); then each
-# fuzzer for FUZZ_SECONDS.
-TEST_STEPS = layering-check build unit-test redis-test bench-smoke integration-test browser-test compare-smoke sanitize-test fuzz-test
+# the page, and the server under it is the one the integration suites already cover); then the
+# unit tests and the concurrent integration suites under ThreadSanitizer; then each fuzzer for
+# FUZZ_SECONDS.
+TEST_STEPS = layering-check build unit-test redis-test bench-smoke integration-test browser-test compare-smoke sanitize-test tsan-test fuzz-test
 
 # Each step runs as its own make, timed, and a summary of the times closes the run; the first
 # failing step stops it.
@@ -87,14 +95,30 @@ integration-test:
 browser-test:
 	cd $(BUILD_DIR) && ctest -L browser --output-on-failure
 
-sanitize-build: npm-deps
-	cmake -S . -B $(SANITIZE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+# A clang build for a sanitizer, in build dir $(1) with the options $(2): optimized a little
+# and with debug information, so that reports name lines, and without the micro-benchmarks.
+define sanitizer_build
+	cmake -S . -B $(1) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" \
-	  -DCMAKE_CXX_COMPILER=clang++ -DLIVECHAT_FUZZ=ON -DLIVECHAT_BENCHMARKS=OFF $(CMAKE_FLAGS)
-	cmake --build $(SANITIZE_DIR) -j $(JOBS)
+	  -DCMAKE_CXX_COMPILER=clang++ $(2) -DLIVECHAT_BENCHMARKS=OFF $(CMAKE_FLAGS)
+	cmake --build $(1) -j $(JOBS)
+endef
+
+sanitize-build: npm-deps
+	$(call sanitizer_build,$(SANITIZE_DIR),-DLIVECHAT_FUZZ=ON)
 
 sanitize-test: sanitize-build
 	cd $(SANITIZE_DIR) && $(SANITIZER_ENV) ctest -LE browser --output-on-failure -j 1
+
+# ThreadSanitizer: its own build (clang, like sanitize-build), the unit tests and the
+# integration suites of TSAN_SUITES. The rest adds nothing TSan can find.
+tsan-build: npm-deps
+	$(call sanitizer_build,$(TSAN_DIR),-DLIVECHAT_TSAN=ON)
+
+tsan-test: tsan-build
+	cd $(TSAN_DIR) && $(TSAN_ENV) ctest -L unit --output-on-failure -j $(JOBS)
+	cd $(TSAN_DIR) && $(TSAN_ENV) ctest --output-on-failure --no-tests=error -j 1 \
+	  -R '^integration\.($(shell echo $(TSAN_SUITES) | tr ' ' '|'))$$'
 
 # Each fuzzer starts from its committed seed corpus; what it finds new stays in a scratch copy.
 fuzz-test: sanitize-build
@@ -108,4 +132,4 @@ fuzz-test: sanitize-build
 	done
 
 clean:
-	rm -rf $(BUILD_DIR) $(SANITIZE_DIR)
+	rm -rf $(BUILD_DIR) $(SANITIZE_DIR) $(TSAN_DIR)

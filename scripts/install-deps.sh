@@ -16,7 +16,7 @@ build_packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libsodium-dev libjwt-dev libssl-dev
   libspdlog-dev libfmt-dev libcli11-dev libhiredis-dev libpq-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libsqlitecpp-dev
 )
 test_packages=(clang libclang-rt-14-dev chromium fonts-dejavu-core python3 postgresql redis-server)
 bench_packages=(nginx libnginx-mod-nchan gnuplot-nox)

@@ -97,7 +97,6 @@ server::server(const settings& config)
   for (std::size_t index = 0; index < io_threads_.size(); ++index) {
     thread_fanouts_.push_back(
         std::make_unique<fanout::thread_fanout>(index, io_threads_.context(index).get_executor()));
-    thread_fanouts_.back()->start_housekeeping(housekeeping_interval);
     inboxes_.push_back(std::make_unique<fanout::batch_inbox>());
   }
   if (!config.tenant_base_url.empty()) {
@@ -142,6 +141,10 @@ server::server(const settings& config)
 server::~server() { finish(); }
 
 void server::run() {
+  // Armed here rather than in the constructor: when the constructor throws (the port is
+  // taken), finish() does not run, and a timer still on an I/O context would be destroyed after
+  // the context it points into (io_threads_ is declared after thread_fanouts_).
+  for (auto& fanout : thread_fanouts_) fanout->start_housekeeping(housekeeping_interval);
   io_threads_.start();
   listener_->start();
   if (config_.flush_interval.count() > 0) {

@@ -335,7 +335,7 @@ void stomp_session::on_worker(std::optional<std::string> receipt, std::function<
   // the session alive until the answer comes back.
   asio::post(services_.delivery.workers, [session = self(), work = std::move(work),
                                           then = std::move(then), receipt = std::move(receipt),
-                                          executor = executor()] {
+                                          executor = executor()]() mutable {
     std::optional<std::string> failure;
     try {
       work();
@@ -345,7 +345,11 @@ void stomp_session::on_worker(std::optional<std::string> receipt, std::function<
       spdlog::error("STOMP request failed: {}", error.what());
       failure = "INTERNAL: internal error";
     }
-    asio::post(executor, [session, then, failure, receipt] {
+    // The reference moves on with the answer, so that the last one is dropped on the session's
+    // own I/O thread: its destructor unlinks it from that thread's lists (a copy kept here and
+    // released on the worker was a data race with the thread's housekeeping, found by TSan).
+    asio::post(executor, [session = std::move(session), then = std::move(then),
+                          failure = std::move(failure), receipt = std::move(receipt)] {
       if (session->closing()) return;
       session->waiting_for_worker_ = false;
       if (failure) return session->fail(*failure, receipt);

@@ -11,8 +11,8 @@ import http from 'node:http';
 import { before, describe, test } from 'node:test';
 
 import { binaryPath, startServer } from './lib/server.mjs';
-import { createRoom, newUser } from './lib/api.mjs';
-import { sleep } from './lib/clients.mjs';
+import { createRoom, newUser, request } from './lib/api.mjs';
+import { pollUntil } from './lib/clients.mjs';
 import { endSession } from './lib/sessions.mjs';
 
 const KEY = crypto.randomBytes(24).toString('hex');
@@ -142,14 +142,23 @@ describe('livechat bench against livechat', () => {
     assertEverythingDelivered({ ...report, connections: { ...report.connections, failed: 0 } }, 10, 10);
   });
 
+  /** The server's gauge of open SSE streams. */
+  async function sseConnections() {
+    const res = await request(server.url, 'GET', '/metrics');
+    return Number(/^livechat_connections\{transport="sse"\} (\d+)$/m.exec(res.text)?.[1]);
+  }
+
   test('a session ended during the hold: streams dropped, messages refused, nothing expected', async () => {
     const session = crypto.randomUUID();
+    await pollUntil(async () => await sseConnections() === 0, 'no SSE connection left on /metrics');
     const { code, report, stderr } = await runBench(server, [
       '--protocol', 'sse', '--room', session, '--connections', '30', '--messages', '5',
       '--publish', 'tenant', '--api-key', KEY, '--hold-ms', '1500',
     ], {
       whileRunning: async () => {
-        await sleep(700);
+        // Once the bench's 30 streams are all open (the server's gauge says so), end the session.
+        await pollUntil(async () => await sseConnections() === 30, '30 SSE connections on /metrics',
+                        { timeoutMs: 10_000 });
         await endSession(server.url, KEY, session);
       },
     });

@@ -42,7 +42,7 @@ function loadUntilStopped(url, senders, roomId, round) {
       const deadline = performance.now() + timeoutMs;
       while (acked.length < count) {
         if (performance.now() > deadline) throw new Error(`only ${acked.length} of ${count} acknowledged`);
-        await sleep(2);
+        await sleep(2);  // a poll of `acked`
       }
     },
     async finish() {

@@ -184,7 +184,8 @@ describe('connections', () => {
       assert.equal((await kept.readResponse()).status, 200);
       slow.push(['idle keep-alive', kept]);
 
-      // With all of them held, the server still answers others at once.
+      // With all of them held, the server still answers others at once. Timed on purpose: the
+      // clients must have been held for a while (the slowloris has sent a byte) before the check.
       await sleep(3000);
       for (let i = 0; i < 5; i += 1) {
         const started = performance.now();

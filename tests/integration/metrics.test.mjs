@@ -5,7 +5,7 @@ import { after, before, test } from 'node:test';
 
 import { startServer } from './lib/server.mjs';
 import { createRoom, newUser, request } from './lib/api.mjs';
-import { openSse, sleep } from './lib/clients.mjs';
+import { openSse, pollUntil } from './lib/clients.mjs';
 
 let server;
 
@@ -63,10 +63,13 @@ test('metrics count connections, messages accepted and delivered, batches and re
       assert.equal(res.status, 201, res.text);
     }
     for (const stream of streams) await stream.waitForId(3);
-    await sleep(100);
-
-    const after = await metrics();
+    // The delivery counter moves as the tick writes, which may end just after the clients read.
+    let after;
     const grew = (name) => sample(after, name) - sample(before, name);
+    await pollUntil(async () => {
+      after = await metrics();
+      return grew('livechat_messages_delivered_total') >= 6;
+    }, 'livechat_messages_delivered_total to grow by 6');
     assert.equal(grew('livechat_messages_accepted_total'), 3);
     // Once per subscriber: 3 messages to 2 listeners.
     assert.equal(grew('livechat_messages_delivered_total'), 6);
@@ -75,6 +78,6 @@ test('metrics count connections, messages accepted and delivered, batches and re
   } finally {
     for (const stream of streams) stream.close();
   }
-  await sleep(200);
-  assert.equal(sample(await metrics(), 'livechat_connections{transport="sse"}'), 0);
+  await pollUntil(async () => sample(await metrics(), 'livechat_connections{transport="sse"}') === 0,
+                  'livechat_connections{transport="sse"} to fall to 0 once the streams closed');
 });

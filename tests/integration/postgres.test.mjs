@@ -30,7 +30,7 @@ async function waitReady(url, status, timeoutMs = 30_000) {
     if (performance.now() > deadline) {
       throw new Error(`GET /readyz stayed ${res.status} (${res.text}), expected ${status}`);
     }
-    await sleep(50);
+    await sleep(50);  // a poll
   }
 }
 

@@ -280,9 +280,9 @@ describe('join and exit', () => {
     const user = await newUser(url, 'conn');
     assert.deepEqual(await connected(user.accessToken), { chatRooms: [], total: 0 });
     const own = await createRoom(url, user.accessToken, `own ${tag()}`);
-    await sleep(5);
+    await sleep(5);  // timed on purpose: distinct createdAt, so the order has one answer
     const other = await createRoom(url, alice.accessToken, `other ${tag()}`);
-    await sleep(5);
+    await sleep(5);  // the same
     await createRoom(url, alice.accessToken, `not joined ${tag()}`);
     assert.equal((await joinRoom(url, user.accessToken, other.chatRoomId)).status, 200);
 

@@ -10,7 +10,7 @@ import { startServer } from './lib/server.mjs';
 import { createRoom, joinRoom, newUser } from './lib/api.mjs';
 import { RawConnection } from './lib/raw_http.mjs';
 import { openSse, parseSseEvents, sleep } from './lib/clients.mjs';
-import { assertIds, assertSseBatches, fullHistory, postMessage } from './lib/messages.mjs';
+import { assertIds, assertSseBatches, fullHistory, postMessage, sendSentinel } from './lib/messages.mjs';
 import { holdsConnection, sampleRss } from './lib/proc.mjs';
 
 const MiB = 1024 * 1024;
@@ -94,7 +94,7 @@ test('a reader that stops reading is disconnected, memory stays bounded, the oth
       }
     }));
     // A last look, in case the drop came with the last messages.
-    for (let i = 0; i < 20 && droppedAt === null; i += 1) await sleep(100);
+    for (let i = 0; i < 20 && droppedAt === null; i += 1) await sleep(100);  // a poll
   } finally {
     clearInterval(watcher);
   }
@@ -111,8 +111,8 @@ test('a reader that stops reading is disconnected, memory stays bounded, the oth
 
   // The reader that kept up got every message, in order, once.
   await keepingUp.waitForId(published, 20_000);
-  await sleep(100);
-  assertIds(keepingUp.ids, 1, published, 'the reader that kept up');
+  const sentinel = await sendSentinel(server.url, alice.accessToken, roomId, keepingUp);
+  assertIds(keepingUp.ids, 1, sentinel, 'the reader that kept up');
   assertSseBatches(keepingUp.batches, roomId);
   keepingUp.close();
 
@@ -140,15 +140,15 @@ test('a reader that stops reading is disconnected, memory stays bounded, the oth
     const extra = await postMessage(server.url, alice.accessToken, roomId, 'after the resume');
     assert.equal(extra.status, 201, extra.text);
     await resumed.waitForId(extra.json.id, 10_000, `the stream resumed after id ${lastSeen}: message`);
-    await sleep(100);
-    assertIds(resumed.ids, lastSeen + 1, extra.json.id, 'after resuming');
+    const last = await sendSentinel(server.url, alice.accessToken, roomId, resumed);
+    assertIds(resumed.ids, lastSeen + 1, last, 'after resuming');
     assertSseBatches(resumed.batches, roomId);
   } finally {
     resumed.close();
   }
 
   const history = await fullHistory(server.url, alice.accessToken, roomId);
-  assertIds(history.map((m) => m.id), 1, published + 1, 'history');
+  assertIds(history.map((m) => m.id), 1, published + 3, 'history: published, two sentinels, one after the resume');
 });
 
 // SPEC 5: a client that has seen N gets what follows N while it is within HISTORY_SIZE, however

@@ -314,7 +314,8 @@ describe('token lifetimes', () => {
     const fresh = await request(short.url, 'GET', '/users/me', { token: user.accessToken });
     assert.equal(fresh.status, 200, `before it expires: ${fresh.text}`);
 
-    // Past exp by a clear second, so that no rounding makes it borderline.
+    // Past exp by a clear second, so that no rounding makes it borderline. Timed on purpose:
+    // the expiry with time is what is tested.
     const waitMs = (access.exp + 1) * 1000 - Date.now() + 500;
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, waitMs)));
     assertError(await request(short.url, 'GET', '/users/me', { token: user.accessToken }),

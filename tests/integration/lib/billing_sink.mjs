@@ -95,7 +95,7 @@ class BillingSink {
         throw new Error(`billing total for ${sessionId} is ${now} after ${timeoutMs} ms, ` +
                         `expected ${total}`);
       }
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await new Promise((resolve) => setTimeout(resolve, 20));  // a poll of the totals
     }
   }
 

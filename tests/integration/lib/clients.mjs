@@ -22,6 +22,21 @@ after(async () => {
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Polls `check` (sync or async) every `intervalMs` until it returns something truthy, and
+ * resolves to that; rejects after timeoutMs naming `what`. For state that sends no event (a
+ * gauge on /metrics, a counter).
+ */
+export async function pollUntil(check, what, { timeoutMs = DEFAULT_WAIT_MS, intervalMs = 20 } = {}) {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(intervalMs);
+  }
+}
+
 /** ws://host:port/ws for the server at http://host:port. */
 export function wsUrl(url, path = '/ws') {
   return url.replace(/^http/, 'ws') + path;

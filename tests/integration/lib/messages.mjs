@@ -21,6 +21,18 @@ export async function sendMessage(url, token, roomId, contents) {
   return res.json;
 }
 
+/**
+ * Sends one more message to a room and waits until each of `receivers` (SSE clients or STOMP
+ * subscriptions, lib/clients.mjs) has it; resolves to its id. The server writes a connection's
+ * deliveries in order, so whatever else was on its way to them arrived before this one: a check
+ * that nothing more came (no duplicate, nothing after an end) needs no timed wait after it.
+ */
+export async function sendSentinel(url, token, roomId, ...receivers) {
+  const sent = await sendMessage(url, token, roomId, 'sentinel');
+  await Promise.all(receivers.map((receiver) => receiver.waitForId(sent.id)));
+  return sent.id;
+}
+
 /** GET /chatrooms/{id}/messages with `query`: the whole response. */
 export function getHistory(url, token, roomId, query = {}) {
   const search = new URLSearchParams(query).toString();
@@ -91,7 +103,7 @@ export function publishInLoop(publishOne, { intervalMs = 5, label = 'publisher' 
   const done = (async () => {
     for (let n = 1; running; n += 1) {
       acked.push(...await publishOne(n));
-      await sleep(intervalMs);
+      await sleep(intervalMs);  // the publishing rate, not a synchronization
     }
   })().catch((error) => { failure = error; running = false; });
   return {
@@ -102,7 +114,7 @@ export function publishInLoop(publishOne, { intervalMs = 5, label = 'publisher' 
       while (acked.length < count) {
         if (failure) throw failure;
         if (performance.now() > deadline) throw new Error(`${label}: only ${acked.length} of ${count} acknowledged`);
-        await sleep(5);
+        await sleep(5);  // a poll of `acked`
       }
     },
     async stop() {

@@ -124,7 +124,7 @@ export async function startPostgres() {
           await run(path.join(bin, 'pg_isready'), ['-q', '-h', '127.0.0.1', '-p', String(pg.port)]);
           return;
         } catch {
-          await new Promise((resolve) => setTimeout(resolve, 50));
+          await new Promise((resolve) => setTimeout(resolve, 50));  // a poll of pg_isready
         }
       }
       // It refused to start, most often because the processes of a killed server are still

@@ -193,7 +193,7 @@ async function waitHealthy(server) {
     if (performance.now() > deadline) {
       throw new Error(`livechat did not answer GET /healthz 200 within ${HEALTHY_TIMEOUT_MS} ms`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, 50));  // a poll of /healthz
   }
 }
 

@@ -34,6 +34,18 @@ export async function publishOk(url, key, sessionId, body) {
   return res.json.ids;
 }
 
+/**
+ * The tenant publishes one more message to a session; resolves to its id once each of
+ * `receivers` (SSE clients or STOMP subscriptions) has it. As with messages.mjs's sendSentinel:
+ * whatever else was on its way to them arrived first, so checking that nothing more came needs
+ * no timed wait.
+ */
+export async function publishSentinel(url, key, sessionId, ...receivers) {
+  const [id] = await publishOk(url, key, sessionId, { sender: 'host', contents: 'sentinel' });
+  await Promise.all(receivers.map((receiver) => receiver.waitForId(id)));
+  return id;
+}
+
 /** POST /api/v1/sessions/{id}/end: the whole response. */
 export function endSession(url, key, sessionId, { headers = {} } = {}) {
   return request(url, 'POST', `/api/v1/sessions/${sessionId}/end`, { headers: { ...keyHeaders(key), ...headers } });
