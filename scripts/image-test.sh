@@ -42,8 +42,11 @@ fi
 
 step "podman build -f deploy/Dockerfile"
 # runc is Debian's, the runtime these machines run containers with. The docker format, because
-# the OCI image format has no HEALTHCHECK.
+# the OCI image format has no HEALTHCHECK. npm inside the build trusts what this machine trusts
+# (its CA bundle may hold a TLS-intercepting proxy's CA).
+host_ca=/etc/ssl/certs/ca-certificates.crt
 "${podman[@]}" build --runtime runc --format docker --network host --pull=never \
+  --volume "$host_ca:/run/build-host-ca.crt:ro" --build-arg NPM_CONFIG_CAFILE=/run/build-host-ca.crt \
   -f deploy/Dockerfile -t "$image" .
 
 step "run the image"
