@@ -34,7 +34,6 @@ const nodes = {};   // name -> server (lib/server.mjs)
 let nodeEnv;        // the environment every node starts with
 let jwtSecret;
 let proxy;
-let clusterMode;
 
 before(async () => {
   const pg = await sharedPostgres();
@@ -45,7 +44,7 @@ before(async () => {
   // until the probe's time is up.
   const probe = await runBinary(['serve'], { DATABASE_URL: databaseUrl, REDIS_URL: redis.url, JWT_SECRET: jwtSecret },
                                 { timeoutMs: 3000 });
-  clusterMode = !/cluster mode is not available/.test(probe.output);
+  const clusterMode = !/cluster mode is not available/.test(probe.output);
   console.log(`haproxy tests: nodes in ${clusterMode ? 'cluster mode (Redis + PostgreSQL)' : 'single-node PostgreSQL mode (this binary has no cluster mode)'}`);
   nodeEnv = { DATABASE_URL: databaseUrl, LIVECHAT_API_KEY: API_KEY, ...(clusterMode ? { REDIS_URL: redis.url } : {}) };
   for (const name of NODE_NAMES) nodes[name] = await startServer({ env: nodeEnv, jwtSecret });
