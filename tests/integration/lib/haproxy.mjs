@@ -53,8 +53,8 @@ function parseStatsCsv(text) {
 /**
  * Starts HAProxy on deploy/haproxy.cfg in front of `nodes` ({node1: 'host:port', node2: …}),
  * listening on a free loopback port; resolves once every server is UP. The returned object:
- * url (the frontend), statsUrl, pid, servers() (the backend's servers: {name: {status, scur,
- * stot}}), waitForStatus(name, status), output(), stop().
+ * url (the frontend), statsUrl, pid, servers() (the nodes as the sticky backend, whose checks
+ * both backends follow, sees them: {name: {status, scur, stot}}), waitForStatus(name, status), output(), stop().
  */
 export async function startHaproxy(nodes) {
   const port = await freePort();
@@ -87,7 +87,7 @@ export async function startHaproxy(nodes) {
     async servers() {
       const res = await fetch(`${proxy.statsUrl};csv`, { signal: AbortSignal.timeout(2000) });
       const rows = parseStatsCsv(await res.text());
-      return Object.fromEntries(rows.filter((r) => r.pxname === 'livechat_nodes' && r.svname.startsWith('node'))
+      return Object.fromEntries(rows.filter((r) => r.pxname === 'livechat_rooms' && r.svname.startsWith('node'))
         .map((r) => [r.svname, { status: r.status, scur: Number(r.scur), stot: Number(r.stot) }]));
     },
 
