@@ -21,7 +21,7 @@ TSAN_ENV       = TSAN_OPTIONS=halt_on_error=1:abort_on_error=1:second_deadlock_s
 # resume, the slow consumer, shutdown, kill -9 and billing's reporter.
 TSAN_SUITES    = stomp sse sessions slow_consumer lifecycle durability billing
 
-.PHONY: sanitize-build tsan-build tsan-test run test build deps test-deps npm-deps layering-check unit-test redis-test bench-smoke compare-smoke integration-test browser-test sanitize-test fuzz-test clean
+.PHONY: sanitize-build tsan-build tsan-test run test build deps test-deps npm-deps layering-check unit-test redis-test bench-smoke compare-smoke integration-test browser-test sanitize-test fuzz-test image-test clean
 
 run: deps build
 	mkdir -p data
@@ -130,6 +130,12 @@ fuzz-test: sanitize-build
 	    -print_final_stats=1 $$work tests/fuzz/corpus/$$name 2>&1 | tail -n 12; \
 	  test $${PIPESTATUS[0]} -eq 0; \
 	done
+
+# The image of deploy/Dockerfile, built with podman and run (scripts/image-test.sh): kept out of
+# `make test` because it compiles the project once more inside the image (minutes); CI runs it
+# after `make test`. The base image is made locally and cached in $(BUILD_DIR)/image-test/.
+image-test:
+	scripts/image-test.sh $(BUILD_DIR)
 
 clean:
 	rm -rf $(BUILD_DIR) $(SANITIZE_DIR) $(TSAN_DIR)

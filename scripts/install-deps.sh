@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs what building and testing livechat needs, and nothing that is already there.
-# Usage: scripts/install-deps.sh [build|test|bench]
+# Usage: scripts/install-deps.sh [build|test|bench|image]
 #   build: compiler, CMake, the libraries the binary links, and node + npm (the build embeds
 #          files from npm packages: docs/web.md)
 #   test:  build, plus what the test suites start (PostgreSQL, redis-server, clang's
 #          sanitizer/fuzzer runtime, Chromium for the browser tests with a font for its
-#          screenshots) and python3 (the layering check)
+#          screenshots), HAProxy (the load balancer of deploy/) and python3 (the layering check)
 #   bench: build, plus what bench/compare.sh starts: node (Socket.IO), nginx with nchan, gnuplot
+#   image: what scripts/image-test.sh needs to build and run deploy/Dockerfile's image: podman
+#          with Debian's runc, mmdebstrap (the base image, made locally), curl and python3; the
+#          build itself happens inside the image
 set -euo pipefail
 
 what=${1:-build}
@@ -18,12 +21,15 @@ build_packages=(
   libspdlog-dev libfmt-dev libcli11-dev libhiredis-dev libpq-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsqlitecpp-dev
 )
-test_packages=(clang libclang-rt-14-dev chromium fonts-dejavu-core python3 postgresql redis-server)
+test_packages=(clang libclang-rt-14-dev chromium fonts-dejavu-core python3 postgresql redis-server haproxy)
 bench_packages=(nginx libnginx-mod-nchan gnuplot-nox)
+image_packages=(podman runc mmdebstrap curl python3)
 
-packages=("${build_packages[@]}")
+packages=()
+[ "$what" = image ] || packages=("${build_packages[@]}")
 [ "$what" = test ] && packages+=("${test_packages[@]}")
 [ "$what" = bench ] && packages+=("${bench_packages[@]}")
+[ "$what" = image ] && packages+=("${image_packages[@]}")
 
 missing=()
 for package in "${packages[@]}"; do
@@ -31,8 +37,10 @@ for package in "${packages[@]}"; do
   [ "$status" = "install ok installed" ] || missing+=("$package")
 done
 # Node may come from Debian (nodejs + npm) or be preinstalled another way; either will do.
-if ! command -v node >/dev/null; then missing+=(nodejs); fi
-if ! command -v npm >/dev/null; then missing+=(npm); fi
+if [ "$what" != image ]; then
+  if ! command -v node >/dev/null; then missing+=(nodejs); fi
+  if ! command -v npm >/dev/null; then missing+=(npm); fi
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0
