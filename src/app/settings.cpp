@@ -423,6 +423,13 @@ settings parse_settings(int argc, const char* const* argv, const environment_loo
     result.jwt_secret = random_secret();
     result.jwt_secret_generated = true;
   }
+  if (result.subcommand == command::serve && result.cluster_mode() &&
+      !starts_with(result.database_url, "postgresql://") &&
+      !starts_with(result.database_url, "postgres://")) {
+    // SPEC 1: the nodes of a cluster share users, rooms and history; SQLite cannot be shared.
+    fail(display_name("DATABASE_URL"),
+         "must be a postgresql:// URL in cluster mode (REDIS_HOST, REDIS_IP or REDIS_URL is set)");
+  }
   return result;
 }
 

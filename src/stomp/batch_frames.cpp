@@ -101,4 +101,12 @@ std::string closed_frame_for(std::string_view room_id, std::string_view subscrip
   return out;
 }
 
+std::string left_frame_for(std::string_view room_id, std::string_view subscription_id,
+                           protocol_version version) {
+  std::string out;
+  append_framed(out, protocol::left_message_parts(room_id, version),
+                escape(subscription_id, escaping_for(command::message, version)));
+  return out;
+}
+
 }  // namespace livechat::stomp

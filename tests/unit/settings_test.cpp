@@ -113,8 +113,9 @@ const valid_value valid_values[] = {
     {"LOG_LEVEL", "debug", [](const settings& s) { return s.log_level == spdlog::level::debug; }},
 };
 
-// REDIS_HOST needs a JWT_SECRET for `serve`: cluster mode refuses a random one.
-const environment secret = {{"JWT_SECRET", "s3cret"}};
+// REDIS_HOST needs a JWT_SECRET and a postgresql:// DATABASE_URL for `serve`: cluster mode
+// refuses a random key and a database other nodes cannot share.
+const environment secret = {{"JWT_SECRET", "s3cret"}, {"DATABASE_URL", "postgresql://db/chat"}};
 
 TEST(settings, reads_every_setting_from_the_environment) {
   for (const auto& [variable, value, applied] : valid_values) {
@@ -255,15 +256,26 @@ TEST(settings, never_echoes_credentials) {
 }
 
 TEST(settings, redis_ip_is_an_alias_of_redis_host) {
-  const settings s = parse({}, {{"REDIS_IP", "10.0.0.1"}, {"JWT_SECRET", "k"}});
+  const settings s = parse({}, {{"REDIS_IP", "10.0.0.1"}, {"JWT_SECRET", "k"}, {"DATABASE_URL", "postgresql://db/chat"}});
   EXPECT_EQ(s.redis_host, "10.0.0.1");
   EXPECT_TRUE(s.cluster_mode());
   EXPECT_EQ(parse({"--redis-ip", "10.0.0.2"}, secret).redis_host, "10.0.0.2");
-  EXPECT_EQ(parse({}, {{"REDIS_HOST", "a"}, {"REDIS_IP", "b"}, {"JWT_SECRET", "k"}}).redis_host, "a");
-  EXPECT_EQ(parse({}, {{"REDIS_HOST", ""}, {"REDIS_IP", "b"}, {"JWT_SECRET", "k"}}).redis_host, "b");
-  EXPECT_EQ(parse({"--redis-host", "flag"}, {{"REDIS_IP", "b"}, {"JWT_SECRET", "k"}}).redis_host,
+  EXPECT_EQ(parse({}, {{"REDIS_HOST", "a"}, {"REDIS_IP", "b"}, {"JWT_SECRET", "k"}, {"DATABASE_URL", "postgresql://db/chat"}}).redis_host, "a");
+  EXPECT_EQ(parse({}, {{"REDIS_HOST", ""}, {"REDIS_IP", "b"}, {"JWT_SECRET", "k"}, {"DATABASE_URL", "postgresql://db/chat"}}).redis_host, "b");
+  EXPECT_EQ(parse({"--redis-host", "flag"}, {{"REDIS_IP", "b"}, {"JWT_SECRET", "k"}, {"DATABASE_URL", "postgresql://db/chat"}}).redis_host,
             "flag");
   EXPECT_TRUE(error_of({}, {{"REDIS_IP", "a b"}}).starts_with("REDIS_IP (--redis-ip): "));
+}
+
+TEST(settings, cluster_mode_needs_a_postgresql_database) {
+  for (const environment& env : {environment{{"REDIS_HOST", "redis"}, {"JWT_SECRET", "k"}},
+                                 environment{{"REDIS_URL", "redis://cache"}, {"JWT_SECRET", "k"},
+                                             {"DATABASE_URL", "sqlite:///tmp/x.db"}}}) {
+    EXPECT_TRUE(error_of({}, env).starts_with("DATABASE_URL (--database-url): ")) << error_of({}, env);
+  }
+  EXPECT_TRUE(parse({}, {{"REDIS_HOST", "redis"}, {"JWT_SECRET", "k"},
+                         {"DATABASE_URL", "postgres://u@db/chat"}})
+                  .cluster_mode());
 }
 
 TEST(settings, decodes_a_base64_secret) {
@@ -278,8 +290,8 @@ TEST(settings, decodes_a_base64_secret) {
 
 TEST(settings, cluster_mode_follows_redis) {
   EXPECT_FALSE(parse({}, secret).cluster_mode());
-  EXPECT_TRUE(parse({}, {{"REDIS_HOST", "redis"}, {"JWT_SECRET", "k"}}).cluster_mode());
-  EXPECT_TRUE(parse({}, {{"REDIS_URL", "redis://redis"}, {"JWT_SECRET", "k"}}).cluster_mode());
+  EXPECT_TRUE(parse({}, {{"REDIS_HOST", "redis"}, {"JWT_SECRET", "k"}, {"DATABASE_URL", "postgresql://db/chat"}}).cluster_mode());
+  EXPECT_TRUE(parse({}, {{"REDIS_URL", "redis://redis"}, {"JWT_SECRET", "k"}, {"DATABASE_URL", "postgresql://db/chat"}}).cluster_mode());
   EXPECT_FALSE(parse({}, {{"REDIS_PORT", "6380"}, {"REDIS_PASSWORD", "pw"}}).cluster_mode());
 }
 
@@ -291,7 +303,7 @@ TEST(settings, cluster_mode_serve_needs_a_jwt_secret) {
 }
 
 TEST(settings, redis_host_and_redis_url_exclude_each_other) {
-  EXPECT_TRUE(error_of({}, {{"REDIS_HOST", "a"}, {"REDIS_URL", "redis://b"}, {"JWT_SECRET", "k"}})
+  EXPECT_TRUE(error_of({}, {{"REDIS_HOST", "a"}, {"REDIS_URL", "redis://b"}, {"JWT_SECRET", "k"}, {"DATABASE_URL", "postgresql://db/chat"}})
                   .starts_with("REDIS_URL (--redis-url): "));
 }
 
