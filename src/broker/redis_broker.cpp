@@ -241,12 +241,16 @@ void redis_broker::read_history(const feed_ptr& feed) {
 
 void redis_broker::on_history(const feed_ptr& feed, std::vector<room_entry> entries) {
   if (feed->last_id < 0) {
+    // Before the baseline: messages fill memory; an old `left` is history (the member may have
+    // rejoined since) and is dropped; `closed` stays a fact, delivered whenever it came.
     std::vector<model::message> earlier;
-    auto later = std::stable_partition(entries.begin(), entries.end(), [&](const room_entry& entry) {
-      return entry.type == room_entry::kind::message && entry.message.id <= feed->baseline;
+    std::erase_if(entries, [&](room_entry& entry) {
+      if (entry.type == room_entry::kind::message && entry.message.id <= feed->baseline) {
+        earlier.push_back(std::move(entry.message));
+        return true;
+      }
+      return entry.type == room_entry::kind::left && entry.after_id < feed->baseline;
     });
-    for (auto entry = entries.begin(); entry != later; ++entry) earlier.push_back(std::move(entry->message));
-    entries.erase(entries.begin(), later);
     sink_.recall(feed->room_id, earlier);
     feed->last_id = feed->baseline;
   }

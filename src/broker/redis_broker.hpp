@@ -35,6 +35,7 @@
 #include "broker/broker.hpp"
 #include "broker/message_sink.hpp"
 #include "broker/redis_wire.hpp"
+#include "model/string_hash.hpp"
 #include "redis/command_client.hpp"
 #include "redis/redis_config.hpp"
 #include "redis/subscriber.hpp"
@@ -115,7 +116,7 @@ class redis_broker final : public broker {
   std::atomic<bool> stopping_{false};
 
   // Broker thread only.
-  std::unordered_map<std::string, feed_ptr> feeds_;
+  std::unordered_map<std::string, feed_ptr, model::string_hash, std::equal_to<>> feeds_;
   std::vector<control_request> failed_controls_;  // sent again on the retry timer
   bool retry_armed_ = false;
 

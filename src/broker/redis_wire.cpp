@@ -54,16 +54,13 @@ std::optional<room_entry> entry_of(const json::value& value) {
     entry.message.profile_img_url = text_of(object, "profileImgUrl");
     return entry;
   }
-  if (type == "closed" || type == "ended") {
-    entry.type = room_entry::kind::closed;
-    return entry;
+  if (type != "closed" && type != "ended" && type != "left") return std::nullopt;
+  entry.type = type == "left" ? room_entry::kind::left : room_entry::kind::closed;
+  entry.user_id = text_of(object, "userId");
+  if (const auto* last = object.if_contains("lastId"); last != nullptr && last->is_int64()) {
+    entry.after_id = last->get_int64();
   }
-  if (type == "left") {
-    entry.type = room_entry::kind::left;
-    entry.user_id = text_of(object, "userId");
-    return entry;
-  }
-  return std::nullopt;
+  return entry;
 }
 
 std::optional<json::value> parse(std::string_view text) {

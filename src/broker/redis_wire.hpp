@@ -22,6 +22,7 @@ struct room_entry {
   kind type = kind::message;
   model::message message;  // kind::message
   std::string user_id;     // kind::left
+  std::int64_t after_id = 0;  // a control event: the last message id before it
 };
 
 /// The `publish` script's payload of `message`: its Message JSON without "id".

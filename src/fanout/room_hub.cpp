@@ -48,6 +48,9 @@ void room_hub::append(std::string_view room_id, std::span<const model::message> 
     room_state& state = room(room_id);
     for (const model::message& message : kept) {
       if (message.id <= state.last_id) continue;  // a broker never repeats; be safe all the same
+      // After a gap, a batch must not join both sides: listeners then see the gap at the next
+      // batch and resume from the store, which has what fell in it.
+      if (state.last_id != 0 && message.id != state.last_id + 1) state.pending.clear();
       remember(state, message);
       if (state.listeners > 0) state.pending.push_back(message);
     }
