@@ -194,6 +194,8 @@ std::optional<std::int64_t> room_subscription::exit_point(const batch& delivered
 bool room_subscription::deliver_live(const std::shared_ptr<const batch>& delivered) {
   if (closed_) return false;
   const auto exit_after = delivered->exits.empty() ? std::nullopt : exit_point(*delivered);
+  // A batch that only carries other members' exits has nothing for this subscriber.
+  if (delivered->messages.empty() && !delivered->closes_room && !exit_after) return true;
   auto plan = cursor_.examine(*delivered);
   if (plan.has_gap()) {
     // A batch this thread never got (it had no listener of the room at that tick): memory

@@ -143,7 +143,7 @@ async function survives(outage) {
     const [node, user] = n % 2 ? [a, alice] : [b, bob];
     const res = await postMessage(node.url, user.accessToken, roomId, `flow ${n}`);
     if (res.status === 201) return [res.json.id];
-    assert.equal(res.status, 503, `a refusal is 503: ${res.text}`);
+    if (res.status !== 503) throw new Error(`a refusal must be 503: ${res.status} ${res.text}`);
     return [];
   });
   await sender.waitForAcked(20);
@@ -164,8 +164,6 @@ test('kill -9 and restart of Redis while messages flow: every acknowledged id on
   const { refused } = await survives(async ({ redis, nodes }) => {
     await redis.killHard();
     await Promise.all(nodes.map((node) => waitReady(node.url, 503)));
-    const res = await postMessage(nodes[0].url, 'x', randomUUID(), 'x');
-    assert.ok(res.status === 401 || res.status === 503, res.text);
     await redis.restart();
     await Promise.all(nodes.map((node) => waitReady(node.url, 200)));
   });

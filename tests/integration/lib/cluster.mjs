@@ -69,33 +69,30 @@ export async function waitSubscribers(redis, roomId, count, timeoutMs = 10_000) 
 }
 
 /**
- * Sends through `sendOne(n)` in a loop until stop(), tolerating refusals while Redis is away:
- * sendOne resolves to the acknowledged ids (empty when refused). stop() resolves to
- * {acked, refused}.
+ * Sends through `sendOne(n)` in a loop until stop(), counting refusals while Redis is away:
+ * sendOne resolves to the acknowledged ids (empty when refused) and throws on anything else,
+ * which ends the loop and fails stop(). stop() resolves to {acked, refused}.
  */
 export function sendThroughOutages(sendOne, { intervalMs = 5 } = {}) {
   let running = true;
   let refused = 0;
+  let failure = null;
   const acked = [];
   const done = (async () => {
     for (let n = 1; running; n += 1) {
-      let ids = [];
-      try {
-        ids = await sendOne(n);
-      } catch {
-        ids = [];  // the connection failed: as refused
-      }
+      const ids = await sendOne(n);
       if (ids.length === 0) refused += 1;
       acked.push(...ids);
       await sleep(intervalMs);
     }
-  })();
+  })().catch((error) => { failure = error; running = false; });
   return {
     acked,
     get refused() { return refused; },
     async waitForAcked(count, timeoutMs = 20_000) {
       const deadline = performance.now() + timeoutMs;
       while (acked.length < count) {
+        if (failure) throw failure;
         if (performance.now() > deadline) throw new Error(`only ${acked.length} of ${count} acknowledged`);
         await sleep(5);
       }
@@ -103,6 +100,7 @@ export function sendThroughOutages(sendOne, { intervalMs = 5 } = {}) {
     async stop() {
       running = false;
       await done;
+      if (failure) throw failure;
       return { acked: [...acked], refused };
     },
   };
