@@ -269,6 +269,10 @@ void redis_broker::sync_failed(const feed_ptr& feed) {
 void redis_broker::resync_all() {
   if (!commands_->connected() || !subscriber_->connected()) return;
   for (auto& [room_id, feed] : feeds_) sync(feed);
+  resend_controls();
+}
+
+void redis_broker::resend_controls() {
   auto controls = std::move(failed_controls_);
   failed_controls_.clear();
   for (auto& request : controls) send_control(std::move(request));
@@ -284,9 +288,7 @@ void redis_broker::arm_retry() {
     for (auto& [room_id, feed] : feeds_) {
       if (feed->needs_sync) sync(feed);
     }
-    auto controls = std::move(failed_controls_);
-    failed_controls_.clear();
-    for (auto& request : controls) send_control(std::move(request));
+    resend_controls();
   });
 }
 

@@ -99,6 +99,7 @@ class redis_broker final : public broker {
   void on_channel(std::string_view channel, std::string_view payload, std::string_view pattern);
   void on_session_end(std::string session_id);
   void send_control(control_request request);
+  void resend_controls();  // the control events Redis did not take, once more
   void wait_in_flight(std::chrono::steady_clock::time_point deadline);
   // Runs `command` on the broker thread and waits for its reply (worker threads only).
   redis::reply query(std::vector<std::string> command);
