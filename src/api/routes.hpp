@@ -54,10 +54,12 @@ void add_websocket_route(router& routes, stomp::stomp_services& services);
 /// files built into the binary (web/embedded_files.hpp).
 void add_docs_routes(router& routes);
 
-/// GET /healthz (the process runs) and GET /readyz (its database answers).
-void add_health_routes(router& routes, store::store& store);
+/// GET /healthz (the process runs) and GET /readyz (its database and its broker answer).
+void add_health_routes(router& routes, store::store& store, broker::broker& broker);
 
-/// GET /metrics: Prometheus text. `messages_delivered` sums the I/O threads' counts.
-void add_metrics_route(router& routes, std::function<std::uint64_t()> messages_delivered);
+/// GET /metrics: Prometheus text. `messages_delivered` sums the I/O threads' counts;
+/// `append_more`, when set, adds the metrics of the mode (cluster mode's Redis).
+void add_metrics_route(router& routes, std::function<std::uint64_t()> messages_delivered,
+                       std::function<void(std::string&)> append_more = {});
 
 }  // namespace livechat::api

@@ -60,13 +60,18 @@ void add_session_routes(router& routes, sessions::session_service& sessions,
                check_tenant(context, key);
                const std::string session_id = context.path_uuid(0);
                sessions.publish(session_id, tenant_messages_of(context),
-                                [answer = context.answer](std::optional<std::vector<std::int64_t>> ids) {
-                                  if (!ids) {
+                                [answer = context.answer](broker::publish_status status,
+                                                          std::vector<std::int64_t> ids) {
+                                  if (status == broker::publish_status::closed) {
+                                    return answer(net::make_error_response(
+                                        client_errc::session_ended, "the session has ended"));
+                                  }
+                                  if (status != broker::publish_status::kept) {
                                     return answer(net::make_error_response(
                                         client_errc::unavailable,
                                         "the messages could not be kept; try again"));
                                   }
-                                  boost::json::array list(ids->begin(), ids->end());
+                                  boost::json::array list(ids.begin(), ids.end());
                                   answer(net::make_json_response(
                                       http::status::accepted,
                                       boost::json::object{{"ids", std::move(list)}}));

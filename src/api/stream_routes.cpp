@@ -82,6 +82,7 @@ void add_stream_routes(router& routes, const stream_dependencies& with) {
                with.messages.check_reader(room_id, user_id);
                sse::stream_options options;
                options.room_id = room_id;
+               options.member = user_id;
                options.after_id = resume_after(context);
                options.allow_origin = with.cors.allowed_origin(context.request);
                options.held_places =

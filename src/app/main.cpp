@@ -18,10 +18,6 @@ constexpr int exit_bad_settings = 2;
 constexpr int exit_failure = 1;
 
 int serve(const livechat::app::settings& config) {
-  if (config.cluster_mode()) {
-    spdlog::critical("REDIS_HOST/REDIS_URL: cluster mode is not available in this version yet");
-    return exit_bad_settings;
-  }
   if (config.jwt_secret_generated) {
     spdlog::warn("JWT_SECRET is not set: tokens are signed with a random key and stop working "
                  "when the server restarts");

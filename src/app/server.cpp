@@ -9,8 +9,8 @@
 #include <csignal>
 
 #include "api/routes.hpp"
+#include "app/broker_factory.hpp"
 #include "app/store_factory.hpp"
-#include "broker/memory_broker.hpp"
 
 namespace livechat::app {
 
@@ -76,9 +76,10 @@ server::server(const settings& config)
                asio::post(control_, [this] { hub_.flush(); });
              }
            }),
-      broker_(std::make_unique<broker::memory_broker>(*store_, hub_)),
+      opened_broker_(open_broker(config, *store_, hub_)),
+      broker_(opened_broker_.broker.get()),
       rate_limiter_(config.rate_limit_per_s, config.rate_limit_burst),
-      rooms_(*store_, [this](const std::string& room_id) { broker_->close(room_id); }),
+      rooms_(*store_, *broker_),
       messages_(*store_, *broker_, rate_limiter_, config.max_message_length),
       sessions_(*store_, *broker_, config.max_message_length),
       stream_limits_(config.max_viewers_per_session, config.max_streams_per_ip, max_streams(config)),
@@ -94,6 +95,7 @@ server::server(const settings& config)
       drain_timer_(control_),
       tick_timer_(control_) {
   stomp_.max_subscriptions = config.max_subscriptions_per_connection;
+  hub_.listen_through(*broker_);
   for (std::size_t index = 0; index < io_threads_.size(); ++index) {
     thread_fanouts_.push_back(
         std::make_unique<fanout::thread_fanout>(index, io_threads_.context(index).get_executor()));
@@ -110,7 +112,7 @@ server::server(const settings& config)
     options.interval = config.billing_interval;
     billing_ = billing::billing_reporter::create(control_, usage_, options);
   }
-  api::add_health_routes(routes_, *store_);
+  api::add_health_routes(routes_, *store_, *broker_);
   api::add_user_routes(routes_, users_);
   api::add_room_routes(routes_, rooms_, users_);
   api::add_message_routes(routes_, messages_, users_);
@@ -122,7 +124,7 @@ server::server(const settings& config)
     std::uint64_t total = 0;
     for (const auto& fanout : thread_fanouts_) total += fanout->messages_delivered();
     return total;
-  });
+  }, opened_broker_.append_metrics);
 
   const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(config.host), config.port);
   listener_ = std::make_shared<net::listener>(
@@ -155,8 +157,11 @@ void server::run() {
   signals_.async_wait([this](const boost::system::error_code& error, int signal_number) {
     on_signal(error, signal_number);
   });
-  spdlog::info("livechat serving on {}:{} with {} I/O threads (embedded mode, SQLite)",
-               config_.host, listener_->local_endpoint().port(), io_threads_.size());
+  spdlog::info("livechat serving on {}:{} with {} I/O threads ({})", config_.host,
+               listener_->local_endpoint().port(), io_threads_.size(),
+               config_.cluster_mode() ? "cluster mode, Redis and PostgreSQL"
+               : config_.database_url.starts_with("postgres") ? "one node, PostgreSQL"
+                                                               : "embedded mode, SQLite");
   control_.run();
   // Operations cancelled on the way out (the billing client's request to a tenant that never
   // answered, say) still have their handlers queued: run them, so they release what they hold.

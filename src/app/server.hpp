@@ -11,6 +11,7 @@
 #include "api/cors_policy.hpp"
 #include "api/rest_dispatcher.hpp"
 #include "api/router.hpp"
+#include "app/broker_factory.hpp"
 #include "app/settings.hpp"
 #include "auth/api_key.hpp"
 #include "auth/token_service.hpp"
@@ -67,7 +68,8 @@ class server {
   fanout::room_hub hub_;
   std::vector<std::unique_ptr<fanout::thread_fanout>> thread_fanouts_;
   std::vector<std::unique_ptr<fanout::batch_inbox>> inboxes_;  // one per I/O thread
-  std::unique_ptr<broker::broker> broker_;
+  opened_broker opened_broker_;  // the broker and, in cluster mode, its metrics
+  broker::broker* broker_;
   rooms::rate_limiter rate_limiter_;
   rooms::room_service rooms_;
   rooms::message_service messages_;

@@ -442,6 +442,13 @@ settings parse_settings(int argc, const char* const* argv, const environment_loo
          fmt::format("must hold at least {} bytes in cluster mode (decoded bytes for base64:)",
                      min_jwt_secret_size));
   }
+  if (result.subcommand == command::serve && result.cluster_mode() &&
+      !starts_with(result.database_url, "postgresql://") &&
+      !starts_with(result.database_url, "postgres://")) {
+    // SPEC 1: the nodes of a cluster share users, rooms and history; SQLite cannot be shared.
+    fail(display_name("DATABASE_URL"),
+         "must be a postgresql:// URL in cluster mode (REDIS_HOST, REDIS_IP or REDIS_URL is set)");
+  }
   return result;
 }
 

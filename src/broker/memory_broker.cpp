@@ -20,14 +20,23 @@ void memory_broker::publish(std::vector<model::message> messages, publish_callba
       return;
     }
   }
-  done(false, {});
+  done(publish_status::unavailable, {});
 }
 
 void memory_broker::close(const std::string& room_id) {
   // Through the writer, so that whatever was published before is delivered before `closed`.
   std::scoped_lock lock{mutex_};
-  queue_.push_back(pending_publish{{}, [this, room_id](bool, std::span<const model::message>) {
+  queue_.push_back(pending_publish{{}, [this, room_id](publish_status, std::span<const model::message>) {
                                      hub_.close(room_id);
+                                   }});
+  wake_.notify_one();
+}
+
+void memory_broker::left(const std::string& room_id, const std::string& user_id) {
+  std::scoped_lock lock{mutex_};
+  queue_.push_back(pending_publish{{}, [this, room_id, user_id](publish_status,
+                                                                std::span<const model::message>) {
+                                     hub_.left(room_id, user_id);
                                    }});
   wake_.notify_one();
 }
@@ -91,13 +100,13 @@ void memory_broker::commit(std::vector<pending_publish>& group) {
   } catch (const std::exception& error) {
     spdlog::error("could not keep {} messages: {}", rows.size(), error.what());
     for (const auto& [room_id, last_id] : restore) last_ids_[room_id] = last_id;
-    for (pending_publish& publish : group) publish.done(false, {});
+    for (pending_publish& publish : group) publish.done(publish_status::unavailable, {});
     return;
   }
   metrics::counters().messages_accepted.fetch_add(rows.size(), std::memory_order_relaxed);
   for (pending_publish& publish : group) {
     if (!publish.messages.empty()) hub_.append(publish.messages.front().room_id, publish.messages);
-    publish.done(true, publish.messages);
+    publish.done(publish_status::kept, publish.messages);
   }
 }
 

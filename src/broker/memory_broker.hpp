@@ -22,6 +22,15 @@ class memory_broker final : public broker {
 
   void publish(std::vector<model::message> messages, publish_callback done) override;
   void close(const std::string& room_id) override;
+  /// Through the writer, like close: the member's streams end after what was kept before.
+  void left(const std::string& room_id, const std::string& user_id) override;
+  /// One node: a message's sender is checked against the store when it is sent.
+  void joined(const std::string&, const std::string&) override {}
+  /// One node: the hub hears every room already.
+  void subscribe(const std::string&) override {}
+  void unsubscribe(const std::string&) override {}
+  /// The store answers for itself on /readyz; the writer is always there.
+  bool healthy() const override { return true; }
   std::vector<model::message> history_after(const std::string& room_id, std::int64_t after_id,
                                             std::int64_t limit) override;
   std::vector<model::message> history_before(const std::string& room_id, std::int64_t before_id,

@@ -9,11 +9,12 @@
 namespace livechat::fanout {
 
 std::shared_ptr<const batch> make_batch(std::string room_id, std::vector<model::message> messages,
-                                        bool closes_room) {
+                                        bool closes_room, std::vector<member_exit> exits) {
   auto made = std::make_shared<batch>();
   made->room_id = std::move(room_id);
   made->messages = std::move(messages);
   made->closes_room = closes_room;
+  made->exits = std::move(exits);
   made->message_json.reserve(made->messages.size());
   for (const auto& message : made->messages) {
     made->message_json.push_back(boost::json::serialize(protocol::message_to_json(message)));

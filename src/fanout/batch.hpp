@@ -13,10 +13,17 @@
 
 namespace livechat::fanout {
 
+/// A member's exit: their streams of the room get the messages up to `after_id`, then `left`.
+struct member_exit {
+  std::string user_id;
+  std::int64_t after_id = 0;
+};
+
 struct batch {
   std::string room_id;
   std::vector<model::message> messages;   // consecutive ids, ascending; may be empty when closing
   bool closes_room = false;               // after these messages the room is closed for good
+  std::vector<member_exit> exits;         // members who left (rare: empty in nearly every batch)
 
   std::vector<std::string> message_json;  // each message's JSON, the body of its STOMP MESSAGE
   std::string sse_events;                 // the tick's SSE event, then `event: closed` if closing
@@ -30,6 +37,6 @@ struct batch {
 
 /// Serializes `messages` (consecutive ids of `room_id`) for every wire format.
 std::shared_ptr<const batch> make_batch(std::string room_id, std::vector<model::message> messages,
-                                        bool closes_room);
+                                        bool closes_room, std::vector<member_exit> exits = {});
 
 }  // namespace livechat::fanout

@@ -98,6 +98,15 @@ void room_history::append(const model::message& message) {
   }
 }
 
+void room_history::clear() {
+  head_.reset();
+  tail_.reset();
+  head_offset_ = 0;
+  tail_used_ = 0;
+  first_id_ = 0;
+  count_ = 0;
+}
+
 history_view room_history::view() const {
   history_view whole;
   whole.chunk_ = head_;

@@ -65,6 +65,10 @@ class room_history {
   /// oldest past the capacity.
   void append(const model::message& message);
 
+  /// Drops everything held (views taken before keep what they cover): after a gap, memory
+  /// starts afresh from the next message.
+  void clear();
+
   /// Everything held now, in constant time.
   history_view view() const;
 

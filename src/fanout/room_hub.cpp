@@ -67,9 +67,11 @@ void room_hub::append(std::string_view room_id, std::span<const model::message> 
     std::scoped_lock lock{mutex_};
     room_state& state = room(room_id);
     for (const model::message& message : kept) {
-      assert(state.last_id == 0 || message.id == state.last_id + 1);
-      state.last_id = message.id;
-      state.history.append(message);
+      if (message.id <= state.last_id) continue;  // a broker never repeats; be safe all the same
+      // After a gap, a batch must not join both sides: listeners then see the gap at the next
+      // batch and resume from the store, which has what fell in it.
+      if (state.last_id != 0 && message.id != state.last_id + 1) state.pending.clear();
+      remember(state, message);
       if (state.listeners > 0) state.pending.push_back(message);
     }
     if (state.listeners > 0) {
@@ -77,6 +79,36 @@ void room_hub::append(std::string_view room_id, std::span<const model::message> 
     } else {
       forget_if_idle(room_id);
     }
+  }
+  if (first_pending && on_pending_) on_pending_();
+}
+
+void room_hub::remember(room_state& state, const model::message& message) const {
+  // Memory holds consecutive ids only (recent_between relies on it): after a gap it starts
+  // afresh, and whoever needs what fell in the gap reads the store.
+  if (state.last_id != 0 && message.id != state.last_id + 1) state.history.clear();
+  state.last_id = message.id;
+  state.history.append(message);
+}
+
+void room_hub::recall(std::string_view room_id, std::span<const model::message> earlier) {
+  std::scoped_lock lock{mutex_};
+  room_state& state = room(room_id);
+  for (const model::message& message : earlier) {
+    if (message.id > state.last_id) remember(state, message);
+  }
+  forget_if_idle(room_id);
+}
+
+void room_hub::left(std::string_view room_id, std::string_view user_id) {
+  bool first_pending = false;
+  {
+    std::scoped_lock lock{mutex_};
+    const auto found = rooms_.find(room_id);
+    if (found == rooms_.end() || found->second.listeners == 0) return;  // no stream to end here
+    room_state& state = found->second;
+    state.exits_pending.push_back(member_exit{std::string(user_id), state.last_id});
+    first_pending = mark_dirty(room_id, state);
   }
   if (first_pending && on_pending_) on_pending_();
 }
@@ -104,7 +136,7 @@ subscribe_snapshot room_hub::subscribe(std::string_view room_id, std::size_t thr
   std::scoped_lock lock{mutex_};
   room_state& state = room(room_id);
   ++state.listeners_per_thread[thread_index];
-  ++state.listeners;
+  if (++state.listeners == 1 && broker_) broker_->subscribe(std::string(room_id));
 
   // Constant time, whatever the history's length: a view, not a copy, read by the subscriber
   // outside the lock.
@@ -126,9 +158,11 @@ void room_hub::unsubscribe(std::string_view room_id, std::size_t thread_index) {
   --state.listeners_per_thread[thread_index];
   --state.listeners;
   if (state.listeners == 0) {
+    if (broker_) broker_->unsubscribe(found->first);
     // Nobody left to deliver to; what was pending is kept in the store and history.
     state.pending.clear();
     state.close_pending = false;
+    state.exits_pending.clear();
     forget_if_idle(room_id);
   }
 }
@@ -160,6 +194,7 @@ void room_hub::flush() {
     std::string room_id;
     std::vector<model::message> messages;
     bool closes_room;
+    std::vector<member_exit> exits;
     std::vector<std::uint32_t> listeners_per_thread;
   };
   std::vector<work> due;
@@ -171,12 +206,14 @@ void room_hub::flush() {
       if (found == rooms_.end()) continue;
       room_state& state = found->second;
       state.dirty = false;
-      if (state.listeners > 0 && (!state.pending.empty() || state.close_pending)) {
+      if (state.listeners > 0 &&
+          (!state.pending.empty() || state.close_pending || !state.exits_pending.empty())) {
         due.push_back(work{std::move(room_id), std::move(state.pending), state.close_pending,
-                           state.listeners_per_thread});
+                           std::move(state.exits_pending), state.listeners_per_thread});
       }
       state.pending.clear();
       state.close_pending = false;
+      state.exits_pending.clear();
       // Its last listener left while something was pending: only now is the room idle.
       if (state.listeners == 0) forget_if_idle(room_id);
     }
@@ -187,7 +224,8 @@ void room_hub::flush() {
   // Serialization happens here, once per room and tick, outside the lock.
   std::vector<batch_list> per_thread(thread_count_);
   for (work& item : due) {
-    auto made = make_batch(std::move(item.room_id), std::move(item.messages), item.closes_room);
+    auto made = make_batch(std::move(item.room_id), std::move(item.messages), item.closes_room,
+                           std::move(item.exits));
     if (observer_ && !made->messages.empty()) observer_(made->room_id, made->messages.size());
     for (std::size_t thread = 0; thread < thread_count_; ++thread) {
       if (item.listeners_per_thread[thread] > 0) per_thread[thread].push_back(made);

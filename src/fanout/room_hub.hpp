@@ -28,6 +28,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "broker/broker.hpp"
 #include "broker/message_sink.hpp"
 #include "fanout/batch.hpp"
 #include "fanout/room_history.hpp"
@@ -56,13 +57,26 @@ class room_hub final : public broker::message_sink {
   room_hub(std::size_t thread_count, std::size_t history_size, delivery_function deliver,
            std::function<void()> on_pending = {});
 
+  /// Tells `broker` when a room gets its first listener here and loses its last (broker's
+  /// subscribe / unsubscribe, called under this hub's lock, so in the order they happened).
+  /// Set once, before the first subscribe.
+  void listen_through(broker::broker& broker) { broker_ = &broker; }
+
   /// Newly kept messages of one room: ids ascending, following the ones appended before. The
-  /// broker calls this after the messages are durable, never before.
+  /// broker calls this after the messages are durable, never before. A gap (the broker could
+  /// not fill it) drops the room's memory first: listeners behind it then find no memory to
+  /// fill it from and resume from the store.
   void append(std::string_view room_id, std::span<const model::message> kept) override;
+
+  /// Messages kept before this node listened to the room: into memory, not delivered.
+  void recall(std::string_view room_id, std::span<const model::message> earlier) override;
 
   /// The room closed (or the session ended): listeners get what was kept before, then
   /// `closed`, and nothing more; later subscribers learn it from their snapshot.
   void close(std::string_view room_id) override;
+
+  /// A member exited: their listeners get what was kept before, then `left` (SPEC 4).
+  void left(std::string_view room_id, std::string_view user_id) override;
 
   /// Registers a listener of `room_id` on I/O thread `thread_index` and returns, atomically
   /// with it, the messages memory holds with ids above `after_id` (as a view: read it outside
@@ -100,21 +114,24 @@ class room_hub final : public broker::message_sink {
     std::int64_t last_id = 0;
     bool closed = false;
     bool close_pending = false;
+    std::vector<member_exit> exits_pending;  // since the last flush
     bool dirty = false;
   };
-
 
   room_state& room(std::string_view room_id);  // under mutex_
   // Under mutex_; true when this made the pending set non-empty (call on_pending_ after).
   bool mark_dirty(std::string_view room_id, room_state& state);
   void forget_if_idle(std::string_view room_id);  // under mutex_
   void remember_closed(std::string_view room_id);  // under mutex_
+  // Under mutex_: `message` (the next id, or after a gap) into the room's memory.
+  void remember(room_state& state, const model::message& message) const;
 
   const std::size_t thread_count_;
   const std::size_t history_size_;
   const delivery_function deliver_;
   const std::function<void()> on_pending_;
   std::function<void(std::string_view, std::size_t)> observer_;
+  broker::broker* broker_ = nullptr;
 
   mutable std::mutex mutex_;
   std::unordered_map<std::string, room_state, model::string_hash, std::equal_to<>> rooms_;

@@ -38,11 +38,13 @@ std::size_t pinned_size(std::span<const model::message> messages) {
 }  // namespace
 
 room_subscription::room_subscription(delivery_services& services, std::string room_id,
-                                     std::optional<std::int64_t> after_id, bool known_closed)
+                                     std::optional<std::int64_t> after_id, bool known_closed,
+                                     std::string member)
     : listener(std::move(room_id)),
       services_(services),
       after_id_(after_id),
-      known_closed_(known_closed) {}
+      known_closed_(known_closed),
+      member_(std::move(member)) {}
 
 room_subscription::~room_subscription() {
   // The connection stops its subscriptions before it goes (what is pinned is given back to
@@ -228,8 +230,19 @@ delivery_sink* room_subscription::deliver(const std::shared_ptr<const batch>& de
   return deliver_live(delivered) ? &sink() : nullptr;
 }
 
+std::optional<std::int64_t> room_subscription::exit_point(const batch& delivered) const {
+  if (member_.empty()) return std::nullopt;
+  for (const member_exit& exit : delivered.exits) {
+    if (exit.user_id == member_) return exit.after_id;
+  }
+  return std::nullopt;
+}
+
 bool room_subscription::deliver_live(const std::shared_ptr<const batch>& delivered) {
   if (closed_) return false;
+  const auto exit_after = delivered->exits.empty() ? std::nullopt : exit_point(*delivered);
+  // A batch that only carries other members' exits has nothing for this subscriber.
+  if (delivered->messages.empty() && !delivered->closes_room && !exit_after) return true;
   auto plan = cursor_.examine(*delivered);
   if (plan.has_gap()) {
     // A batch this thread never got (it had no listener of the room at that tick): memory
@@ -243,19 +256,31 @@ bool room_subscription::deliver_live(const std::shared_ptr<const batch>& deliver
     plan = cursor_.examine(*delivered);
   }
   bool queued = true;
-  if (plan.whole()) {
+  if (plan.whole() && !exit_after) {
     queued = send_batch(delivered);
   } else {
-    const std::span<const model::message> messages(delivered->messages);
-    if (plan.skip < messages.size()) queued = send_messages(messages.subspan(plan.skip));
-    if (queued && delivered->closes_room) queued = send_closed();
+    std::span<const model::message> messages(delivered->messages);
+    messages = messages.subspan(std::min(plan.skip, messages.size()));
+    if (exit_after) {
+      // The member's exit: what was kept before it, then `left`, then nothing.
+      const auto past = std::find_if(messages.begin(), messages.end(), [&](const auto& message) {
+        return message.id > *exit_after;
+      });
+      messages = std::span(messages.begin(), past);
+    }
+    if (!messages.empty()) queued = send_messages(messages);
+    if (queued && exit_after) {
+      queued = send_left();
+    } else if (queued && delivered->closes_room) {
+      queued = send_closed();
+    }
   }
   if (!queued) {
     give_up();
     return false;
   }
   if (!delivered->messages.empty()) cursor_.advance(delivered->last_id());
-  if (delivered->closes_room) closed_ = true;
+  if (delivered->closes_room || exit_after) closed_ = true;
   return true;
 }
 

@@ -28,9 +28,11 @@ class room_subscription : public listener,
  public:
   /// `after_id`: replay everything after it first; nullopt: only what comes from now on.
   /// `known_closed`: the room (session) is known to have ended, though this node's memory may
-  /// not say so (after a restart): `closed` follows the replay.
+  /// not say so (after a restart): `closed` follows the replay. `member`: the user whose
+  /// membership this stream stands on (empty for a session's public stream): their exit ends it.
   room_subscription(delivery_services& services, std::string room_id,
-                    std::optional<std::int64_t> after_id, bool known_closed = false);
+                    std::optional<std::int64_t> after_id, bool known_closed = false,
+                    std::string member = {});
   ~room_subscription() override;
 
   /// Registers with this thread's fan-out and the hub, and starts the replay. Call on the
@@ -54,6 +56,8 @@ class room_subscription : public listener,
   virtual bool send_messages(std::span<const model::message> messages) = 0;
   /// Queue the room's `closed` notice; nothing follows it.
   virtual bool send_closed() = 0;
+  /// Queue the `left` notice (the member exited); nothing follows it.
+  virtual bool send_left() = 0;
   /// The connection to flush once something was queued.
   virtual delivery_sink& sink() = 0;
   /// The connection's output: a replay waits while much is queued, and what the replay holds
@@ -74,6 +78,8 @@ class room_subscription : public listener,
   void pump_replay();
   void finish_replay();
   bool deliver_live(const std::shared_ptr<const batch>& delivered);
+  // The id after which this member's exit in `delivered` falls; nullopt when it has none.
+  std::optional<std::int64_t> exit_point(const batch& delivered) const;
   bool send_replay(std::span<const model::message> messages);
   bool pin(std::size_t bytes);
   void unpin_all();
@@ -83,6 +89,7 @@ class room_subscription : public listener,
   delivery_services& services_;
   const std::optional<std::int64_t> after_id_;
   const bool known_closed_;
+  const std::string member_;
   std::size_t thread_index_ = 0;
   subscription_cursor cursor_{0};
 

@@ -23,6 +23,10 @@ std::string encode_messages_event(std::int64_t last_id, std::span<const std::str
   return event;
 }
 
+std::string encode_left_event(std::string_view room_id) {
+  return fmt::format("event: left\ndata: {{\"type\":\"left\",\"roomId\":\"{}\"}}\n\n", room_id);
+}
+
 std::string encode_closed_event(std::string_view room_id) {
   // Room ids are UUIDs: nothing in them needs JSON escaping.
   return fmt::format("event: closed\ndata: {{\"type\":\"closed\",\"roomId\":\"{}\"}}\n\n", room_id);

@@ -22,4 +22,7 @@ std::string encode_messages_event(std::int64_t last_id, std::span<const std::str
 /// The end of a room or session: `event: closed` with `{"type":"closed","roomId":…}`.
 std::string encode_closed_event(std::string_view room_id);
 
+/// A member's exit, on their own streams: `event: left` with `{"type":"left","roomId":…}`.
+std::string encode_left_event(std::string_view room_id);
+
 }  // namespace livechat::sse

@@ -32,11 +32,25 @@ std::string message_id(std::string_view room_id, std::int64_t id) {
   return fmt::format("{}:{}", room_id, id);
 }
 
+namespace {
+
+stomp::message_frame_parts notice_parts(std::string_view room_id, std::string_view type,
+                                        stomp::protocol_version version) {
+  const std::string body = fmt::format(R"({{"type":"{}","roomId":"{}"}})", type, room_id);
+  return stomp::encode_message_parts(subscribe_destination(room_id),
+                                     fmt::format("{}:{}", room_id, type), body, version);
+}
+
+}  // namespace
+
 stomp::message_frame_parts closed_message_parts(std::string_view room_id,
                                                 stomp::protocol_version version) {
-  const std::string body = fmt::format(R"({{"type":"closed","roomId":"{}"}})", room_id);
-  return stomp::encode_message_parts(subscribe_destination(room_id),
-                                     fmt::format("{}:closed", room_id), body, version);
+  return notice_parts(room_id, "closed", version);
+}
+
+stomp::message_frame_parts left_message_parts(std::string_view room_id,
+                                              stomp::protocol_version version) {
+  return notice_parts(room_id, "left", version);
 }
 
 }  // namespace livechat::protocol

@@ -28,4 +28,9 @@ std::string message_id(std::string_view room_id, std::int64_t id);
 stomp::message_frame_parts closed_message_parts(
     std::string_view room_id, stomp::protocol_version version = stomp::protocol_version::v1_2);
 
+/// The MESSAGE frame that tells a member their membership ended (they exited): body
+/// `{"type":"left","roomId":…}`, message-id "{roomId}:left".
+stomp::message_frame_parts left_message_parts(
+    std::string_view room_id, stomp::protocol_version version = stomp::protocol_version::v1_2);
+
 }  // namespace livechat::protocol

@@ -53,14 +53,27 @@ void message_service::send(const std::string& room_id, const std::string& sender
   message.sent_at = model::now();
   std::vector<model::message> batch;
   batch.push_back(std::move(message));
-  broker_.publish(std::move(batch), [done = std::move(done)](bool ok,
+  broker_.publish(std::move(batch), [done = std::move(done)](broker::publish_status status,
                                                              std::span<const model::message> kept) {
+    // A refusal here lost a race with a close or an exit that the checks above did not see
+    // yet (another node's, in cluster mode).
     send_outcome outcome;
-    if (ok && kept.size() == 1) {
-      outcome.kept = kept.front();
-    } else {
-      outcome.error = client_errc::unavailable;
-      outcome.error_message = "the message could not be kept; try again";
+    switch (status) {
+      case broker::publish_status::kept:
+        outcome.kept = kept.front();
+        break;
+      case broker::publish_status::closed:
+        outcome.error = client_errc::room_closed;
+        outcome.error_message = "the chat room is closed";
+        break;
+      case broker::publish_status::sender_left:
+        outcome.error = client_errc::not_a_member;
+        outcome.error_message = "not a member of this chat room";
+        break;
+      case broker::publish_status::unavailable:
+        outcome.error = client_errc::unavailable;
+        outcome.error_message = "the message could not be kept; try again";
+        break;
     }
     done(std::move(outcome));
   });

@@ -32,8 +32,8 @@ constexpr std::size_t max_password_bytes = 128;
 
 }  // namespace
 
-room_service::room_service(store::store& store, room_closed_callback on_closed)
-    : store_(store), on_closed_(std::move(on_closed)) {}
+room_service::room_service(store::store& store, broker::broker& broker)
+    : store_(store), broker_(broker) {}
 
 model::room room_service::create(std::string_view creator, std::string_view name,
                                  std::optional<std::string_view> password) {
@@ -84,22 +84,26 @@ std::vector<model::message> room_service::join(std::string_view room_id,
   }
   // The checks above are for clear answers; add_member decides atomically.
   switch (store_.add_member(room_id, user_id)) {
-    case store::join_outcome::joined: break;
+    case store::join_outcome::joined:
+      broker_.joined(std::string(room_id), std::string(user_id));
+      break;
     case store::join_outcome::already_member: throw_already_joined();
     case store::join_outcome::room_closed: throw_closed();
     case store::join_outcome::room_not_found: throw_not_found();
   }
-  auto latest = store_.messages_before(room_id, std::numeric_limits<std::int64_t>::max(),
-                                       join_history_size);
+  auto latest = broker_.history_before(std::string(room_id),
+                                       std::numeric_limits<std::int64_t>::max(), join_history_size);
   std::reverse(latest.begin(), latest.end());
   return latest;
 }
 
 void room_service::exit(std::string_view room_id, std::string_view user_id) {
   switch (store_.remove_member(room_id, user_id)) {
-    case store::exit_outcome::exited: return;
+    case store::exit_outcome::exited:
+      broker_.left(std::string(room_id), std::string(user_id));
+      return;
     case store::exit_outcome::exited_and_closed:
-      on_closed_(std::string(room_id));
+      broker_.close(std::string(room_id));
       return;
     case store::exit_outcome::not_member:
       throw client_error(client_errc::not_joined, "not a member of this chat room");

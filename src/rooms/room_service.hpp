@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "broker/broker.hpp"
 #include "model/records.hpp"
 #include "store/store.hpp"
 
@@ -17,12 +18,11 @@ namespace livechat::rooms {
 /// How many messages a join answers with (the latest, newest first).
 inline constexpr std::int64_t join_history_size = 100;
 
-/// Told when a room closes, after the store has it closed (the fan-out sends `closed`).
-using room_closed_callback = std::function<void(const std::string& room_id)>;
-
 class room_service {
  public:
-  room_service(store::store& store, room_closed_callback on_closed);
+  /// Memberships and rooms live in `store`; `broker` is told of closes, exits and joins (it
+  /// tells every node's listeners and refuses a former member's messages) and gives history.
+  room_service(store::store& store, broker::broker& broker);
 
   /// A new room created by `creator`. VALIDATION_ERROR for a name that is not 1–100
   /// characters with something visible, or a password over 128 bytes. An empty password
@@ -47,7 +47,7 @@ class room_service {
 
  private:
   store::store& store_;
-  room_closed_callback on_closed_;
+  broker::broker& broker_;
 };
 
 }  // namespace livechat::rooms

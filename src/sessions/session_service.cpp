@@ -90,13 +90,12 @@ void session_service::publish(const std::string& session_id, std::vector<tenant_
                                   std::move(message.contents), now, std::move(message.nickname),
                                   std::move(message.profile_img_url)});
   }
-  broker_.publish(std::move(kept), [done = std::move(done)](bool ok,
+  broker_.publish(std::move(kept), [done = std::move(done)](broker::publish_status status,
                                                             std::span<const model::message> saved) {
-    if (!ok) return done(std::nullopt);
     std::vector<std::int64_t> ids;
     ids.reserve(saved.size());
     for (const auto& message : saved) ids.push_back(message.id);
-    done(std::move(ids));
+    done(status, std::move(ids));
   });
 }
 

@@ -27,8 +27,10 @@ struct tenant_message {
 /// What a `/chat/{id}` or stream id names.
 enum class destination_kind { chat_room, session, ended_session };
 
-/// The ids given to a publish, in order; nullopt when the messages could not be kept.
-using publish_callback = std::function<void(std::optional<std::vector<std::int64_t>> ids)>;
+/// The ids given to a publish, in order, when `status` is `kept`; empty otherwise (`closed`:
+/// the session ended meanwhile; `unavailable`: nothing was kept).
+using publish_callback =
+    std::function<void(broker::publish_status status, std::vector<std::int64_t> ids)>;
 
 class session_service {
  public:

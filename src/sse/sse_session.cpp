@@ -25,8 +25,9 @@ thread_local std::array<char, watch_buffer_bytes> thread_watch_buffer;
 class sse_session::room_stream final : public fanout::room_subscription {
  public:
   room_stream(sse_session& session, fanout::delivery_services& services, std::string room_id,
-              std::optional<std::int64_t> after_id, bool ended)
-      : room_subscription(services, std::move(room_id), after_id, ended), session_(session) {}
+              std::optional<std::int64_t> after_id, bool ended, std::string member)
+      : room_subscription(services, std::move(room_id), after_id, ended, std::move(member)),
+        session_(session) {}
 
  private:
   bool send_batch(const std::shared_ptr<const fanout::batch>& whole) override {
@@ -46,6 +47,11 @@ class sse_session::room_stream final : public fanout::room_subscription {
   bool send_closed() override {
     session_.end_after_queued_writes();
     return session_.queue().push_owned(encode_closed_event(room_id()));
+  }
+
+  bool send_left() override {
+    session_.end_after_queued_writes();
+    return session_.queue().push_owned(encode_left_event(room_id()));
   }
 
   fanout::delivery_sink& sink() override { return session_; }
@@ -87,7 +93,8 @@ void sse_session::start(std::size_t thread_index) {
   // For an ended session the subscription replays what the client missed (if it says what it
   // has seen), then `closed` (SPEC sections 5 and 6).
   subscription_ = std::make_shared<room_stream>(*this, services_, options_.room_id,
-                                                options_.after_id, options_.ended);
+                                                options_.after_id, options_.ended,
+                                                options_.member);
   subscription_->start(thread_index, socket().get_executor());
   boost::system::error_code ignored;
   socket().non_blocking(true, ignored);  // the close-watch reads only when readable

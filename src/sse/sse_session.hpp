@@ -26,6 +26,7 @@ struct stream_options {
   std::optional<std::int64_t> after_id;  // Last-Event-ID or sinceId: replay after it first
   std::string allow_origin;              // Access-Control-Allow-Origin value; empty: none
   bool ended = false;                    // an ended session: what was missed, then `closed`
+  std::string member;                    // a chat room's reader: their exit ends the stream
   std::shared_ptr<void> held_places;     // viewer-limit tickets, given back with the stream
   std::chrono::seconds keep_alive_interval{15};
 };

@@ -93,12 +93,25 @@ std::string message_frame_for(const model::message& message, std::string_view su
   return out;
 }
 
-std::string closed_frame_for(std::string_view room_id, std::string_view subscription_id,
+namespace {
+
+std::string notice_frame_for(const message_frame_parts& parts, std::string_view subscription_id,
                              protocol_version version) {
   std::string out;
-  append_framed(out, protocol::closed_message_parts(room_id, version),
-                escape(subscription_id, escaping_for(command::message, version)));
+  append_framed(out, parts, escape(subscription_id, escaping_for(command::message, version)));
   return out;
+}
+
+}  // namespace
+
+std::string closed_frame_for(std::string_view room_id, std::string_view subscription_id,
+                             protocol_version version) {
+  return notice_frame_for(protocol::closed_message_parts(room_id, version), subscription_id, version);
+}
+
+std::string left_frame_for(std::string_view room_id, std::string_view subscription_id,
+                           protocol_version version) {
+  return notice_frame_for(protocol::left_message_parts(room_id, version), subscription_id, version);
 }
 
 }  // namespace livechat::stomp

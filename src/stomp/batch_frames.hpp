@@ -44,4 +44,8 @@ std::string message_frame_for(const model::message& message, std::string_view su
 std::string closed_frame_for(std::string_view room_id, std::string_view subscription_id,
                              protocol_version version);
 
+/// The `left` notice (the member exited) for one subscription as a WebSocket frame.
+std::string left_frame_for(std::string_view room_id, std::string_view subscription_id,
+                           protocol_version version);
+
 }  // namespace livechat::stomp

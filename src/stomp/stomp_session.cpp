@@ -53,7 +53,8 @@ class stomp_session::subscription final : public fanout::room_subscription {
   subscription(stomp_session& session, std::string id, std::string room_id,
                std::optional<std::int64_t> after_id, std::shared_ptr<void> viewer_place,
                bool ended)
-      : room_subscription(session.services_.delivery, std::move(room_id), after_id, ended),
+      : room_subscription(session.services_.delivery, std::move(room_id), after_id, ended,
+                          session.user_id_),
         session_(session),
         id_(std::move(id)),
         frame_key_(make_frame_key(id_, session.version_)),
@@ -76,6 +77,10 @@ class stomp_session::subscription final : public fanout::room_subscription {
 
   bool send_closed() override {
     return session_.send_frames(closed_frame_for(room_id(), id_, session_.version_));
+  }
+
+  bool send_left() override {
+    return session_.send_frames(left_frame_for(room_id(), id_, session_.version_));
   }
 
   fanout::delivery_sink& sink() override { return session_; }

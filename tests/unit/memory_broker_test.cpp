@@ -34,9 +34,9 @@ struct ack {
 class ack_collector {
  public:
   publish_callback callback() {
-    return [this](bool ok, std::span<const model::message> kept) {
+    return [this](publish_status status, std::span<const model::message> kept) {
       std::scoped_lock lock{mutex_};
-      acks_.push_back(ack{ok, {kept.begin(), kept.end()}});
+      acks_.push_back(ack{status == publish_status::kept, {kept.begin(), kept.end()}});
       changed_.notify_all();
     };
   }
@@ -269,7 +269,7 @@ TEST_F(MemoryBrokerTest, CloseIsDeliveredAfterEarlierMessages) {
   bool closed_when_last_was_acknowledged = true;
   broker_.publish(one("room", "1"), acks.callback());
   broker_.publish(one("room", "2"), acks.callback());
-  broker_.publish(one("room", "3"), [&](bool ok, std::span<const model::message> kept) {
+  broker_.publish(one("room", "3"), [&](publish_status ok, std::span<const model::message> kept) {
     // Runs after message 3 reached the hub and before the close, which was queued after it.
     closed_when_last_was_acknowledged = hub_.subscribe("room", 0, 0).closed;
     hub_.flush();

@@ -421,5 +421,35 @@ TEST(RoomHubStressTest, SnapshotPlusLaterBatchesHaveNoGapWhileSubscribeRacesAppe
   }
 }
 
+// Cluster mode: what a node reads from Redis when its first listener comes fills memory for
+// resumes, and is not delivered live.
+TEST_F(RoomHubTest, RecalledMessagesFillMemoryWithoutBeingDelivered) {
+  const auto snapshot_before = hub_.subscribe("room", 0, after_nothing);
+  EXPECT_EQ(snapshot_before.last_id, 0);
+  const auto earlier = make_messages("room", 1, 3);
+  hub_.recall("room", earlier);
+  hub_.flush();
+  EXPECT_EQ(deliveries_.count(0), 0u);
+  EXPECT_EQ(ids_of(hub_.recent_between("room", 0, 3)), id_range(1, 3));
+  append("room", 4, 4);
+  hub_.flush();
+  ASSERT_EQ(deliveries_.count(0), 1u);
+  EXPECT_EQ(ids_of(deliveries_.of_thread(0)[0][0]->messages), id_range(4, 4));
+}
+
+// A gap the broker could not fill: memory starts afresh, so nobody behind it is filled from
+// memory (they resume from the store) while the messages after it are still delivered.
+TEST_F(RoomHubTest, AGapDropsMemoryAndDeliveryGoesOn) {
+  hub_.subscribe("room", 0, after_nothing);
+  append("room", 1, 3);
+  append("room", 7, 8);
+  hub_.flush();
+  ASSERT_EQ(deliveries_.count(0), 1u);
+  // One batch never spans the gap: listeners see it between batches and resume from the store.
+  EXPECT_EQ(ids_of(deliveries_.of_thread(0)[0][0]->messages), id_range(7, 8));
+  EXPECT_TRUE(hub_.recent_between("room", 3, 8).empty());
+  EXPECT_EQ(ids_of(hub_.recent_between("room", 6, 8)), id_range(7, 8));
+}
+
 }  // namespace
 }  // namespace livechat::fanout

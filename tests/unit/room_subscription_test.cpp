@@ -38,7 +38,7 @@ constexpr std::size_t worker_count = 2;
 // flushed. It can be told to refuse, as a full output queue does.
 class recording_subscription final : public room_subscription {
  public:
-  enum class kind { batch, messages, closed };
+  enum class kind { batch, messages, closed, left };
   struct sent {
     kind what;
     std::vector<std::int64_t> ids;
@@ -109,6 +109,11 @@ class recording_subscription final : public room_subscription {
     sends.push_back(sent{kind::closed, {}});
     return true;
   }
+  bool send_left() override {
+    if (refuse) return false;
+    sends.push_back(sent{kind::left, {}});
+    return true;
+  }
   delivery_sink& sink() override { return sink_; }
   net::output_queue& output() override { return *queue; }
   void on_too_slow() override {
@@ -148,8 +153,8 @@ class RoomSubscriptionTest : public ::testing::Test {
       message.room_id = room;
       message.sender = "alice";
       message.contents = "hello " + std::to_string(i);
-      broker_.publish({message}, [&](bool ok, std::span<const model::message>) {
-        EXPECT_TRUE(ok);
+      broker_.publish({message}, [&](broker::publish_status status, std::span<const model::message>) {
+        EXPECT_EQ(status, broker::publish_status::kept);
         std::scoped_lock lock{mutex};
         ++acknowledged;
         done.notify_all();
@@ -164,7 +169,7 @@ class RoomSubscriptionTest : public ::testing::Test {
   void close_room() {
     broker_.close(room);
     std::promise<void> past_close;
-    broker_.publish({}, [&](bool, std::span<const model::message>) { past_close.set_value(); });
+    broker_.publish({}, [&](broker::publish_status, std::span<const model::message>) { past_close.set_value(); });
     past_close.get_future().wait();
   }
 
@@ -564,6 +569,27 @@ TEST_F(RoomSubscriptionTest, LiveSubscriberGetsClosedOnceAfterTheMessages) {
   // Nothing follows `closed`, whatever arrives.
   fanouts_[0]->deliver({make_batch(room, make_messages(room, 3, 3), true)});
   EXPECT_EQ(live->sends.size(), 1u);
+}
+
+// SPEC 4: a member's exit ends their streams after what was kept before it; another
+// member's streams of the room go on.
+TEST_F(RoomSubscriptionTest, AMembersExitEndsTheirStreamAfterWhatCameBefore) {
+  auto leaver = std::make_shared<recording_subscription>(services_, room, std::nullopt, false, "ann");
+  leaver->start(0, io_.get_executor());
+  auto stayer = std::make_shared<recording_subscription>(services_, room, std::nullopt, false, "bob");
+  stayer->start(0, io_.get_executor());
+  // Messages 1..2 kept before ann's exit, 3 after it, in one tick.
+  fanouts_[0]->deliver(
+      {make_batch(room, make_messages(room, 1, 3), false, {member_exit{"ann", 2}})});
+  ASSERT_EQ(leaver->sends.size(), 2u);
+  EXPECT_EQ(leaver->sends[0].ids, id_range(1, 2));
+  EXPECT_EQ(leaver->sends[1].what, kind::left);
+  EXPECT_EQ(stayer->ids(), id_range(1, 3));
+  EXPECT_FALSE(stayer->sent_closed());
+
+  fanouts_[0]->deliver({make_batch(room, make_messages(room, 4, 4), false)});
+  EXPECT_EQ(leaver->sends.size(), 2u) << "nothing follows `left`";
+  EXPECT_EQ(stayer->ids(), id_range(1, 4));
 }
 
 TEST_F(RoomSubscriptionTest, ClosedInTheBatchAfterASkippedPartIsStillSent) {

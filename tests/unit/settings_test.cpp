@@ -113,10 +113,10 @@ const valid_value valid_values[] = {
     {"LOG_LEVEL", "debug", [](const settings& s) { return s.log_level == spdlog::level::debug; }},
 };
 
-// REDIS_HOST needs a JWT_SECRET of at least 32 bytes for `serve`: cluster mode refuses a random
-// one and a short one.
+// REDIS_HOST needs a JWT_SECRET of at least 32 bytes and a postgresql:// DATABASE_URL for
+// `serve`: cluster mode refuses a random, a short key and a database other nodes cannot share.
 const std::string long_secret = "a secret of thirty-two bytes....";
-const environment secret = {{"JWT_SECRET", long_secret}};
+const environment secret = {{"JWT_SECRET", long_secret}, {"DATABASE_URL", "postgresql://db/chat"}};
 
 TEST(settings, reads_every_setting_from_the_environment) {
   for (const auto& [variable, value, applied] : valid_values) {
@@ -257,13 +257,13 @@ TEST(settings, never_echoes_credentials) {
 }
 
 TEST(settings, redis_ip_is_an_alias_of_redis_host) {
-  const settings s = parse({}, {{"REDIS_IP", "10.0.0.1"}, {"JWT_SECRET", long_secret}});
+  const settings s = parse({}, {{"REDIS_IP", "10.0.0.1"}, {"JWT_SECRET", long_secret}, {"DATABASE_URL", "postgresql://db/chat"}});
   EXPECT_EQ(s.redis_host, "10.0.0.1");
   EXPECT_TRUE(s.cluster_mode());
   EXPECT_EQ(parse({"--redis-ip", "10.0.0.2"}, secret).redis_host, "10.0.0.2");
-  EXPECT_EQ(parse({}, {{"REDIS_HOST", "a"}, {"REDIS_IP", "b"}, {"JWT_SECRET", long_secret}}).redis_host, "a");
-  EXPECT_EQ(parse({}, {{"REDIS_HOST", ""}, {"REDIS_IP", "b"}, {"JWT_SECRET", long_secret}}).redis_host, "b");
-  EXPECT_EQ(parse({"--redis-host", "flag"}, {{"REDIS_IP", "b"}, {"JWT_SECRET", long_secret}}).redis_host,
+  EXPECT_EQ(parse({}, {{"REDIS_HOST", "a"}, {"REDIS_IP", "b"}, {"JWT_SECRET", long_secret}, {"DATABASE_URL", "postgresql://db/chat"}}).redis_host, "a");
+  EXPECT_EQ(parse({}, {{"REDIS_HOST", ""}, {"REDIS_IP", "b"}, {"JWT_SECRET", long_secret}, {"DATABASE_URL", "postgresql://db/chat"}}).redis_host, "b");
+  EXPECT_EQ(parse({"--redis-host", "flag"}, {{"REDIS_IP", "b"}, {"JWT_SECRET", long_secret}, {"DATABASE_URL", "postgresql://db/chat"}}).redis_host,
             "flag");
   EXPECT_TRUE(error_of({}, {{"REDIS_IP", "a b"}}).starts_with("REDIS_IP (--redis-ip): "));
 }
@@ -278,9 +278,10 @@ TEST(settings, a_short_jwt_secret_is_refused_in_cluster_mode_and_only_warned_abo
   // base64: counts the decoded bytes: 43 characters of base64 are 32 bytes, 42 are 31.
   const std::string base64_32 = "base64:" + std::string(43, 'A');
   const std::string base64_31 = "base64:" + std::string(42, 'A');
-  EXPECT_EQ(parse({}, {{"REDIS_HOST", "cache"}, {"JWT_SECRET", base64_32}}).jwt_secret.size(), 32u);
+  EXPECT_EQ(parse({}, {{"REDIS_HOST", "cache"}, {"JWT_SECRET", base64_32}, {"DATABASE_URL", "postgresql://db/chat"}}).jwt_secret.size(), 32u);
   EXPECT_NE(error_of({}, {{"REDIS_HOST", "cache"}, {"JWT_SECRET", base64_31}}), "");
-  EXPECT_EQ(parse({}, {{"REDIS_HOST", "cache"}, {"JWT_SECRET", long_secret}}).jwt_secret,
+  EXPECT_EQ(parse({}, {{"REDIS_HOST", "cache"}, {"JWT_SECRET", long_secret},
+                       {"DATABASE_URL", "postgresql://db/chat"}}).jwt_secret,
             long_secret);
   // Embedded mode starts, and the server warns.
   EXPECT_TRUE(jwt_secret_is_short(parse({}, {{"JWT_SECRET", short_secret}})));
@@ -290,6 +291,17 @@ TEST(settings, a_short_jwt_secret_is_refused_in_cluster_mode_and_only_warned_abo
   // The saver signs nothing.
   EXPECT_EQ(parse({"saver"}, {{"REDIS_HOST", "cache"}, {"JWT_SECRET", short_secret}}).subcommand,
             command::saver);
+}
+
+TEST(settings, cluster_mode_needs_a_postgresql_database) {
+  for (const environment& env : {environment{{"REDIS_HOST", "redis"}, {"JWT_SECRET", long_secret}},
+                                 environment{{"REDIS_URL", "redis://cache"}, {"JWT_SECRET", long_secret},
+                                             {"DATABASE_URL", "sqlite:///tmp/x.db"}}}) {
+    EXPECT_TRUE(error_of({}, env).starts_with("DATABASE_URL (--database-url): ")) << error_of({}, env);
+  }
+  EXPECT_TRUE(parse({}, {{"REDIS_HOST", "redis"}, {"JWT_SECRET", long_secret},
+                         {"DATABASE_URL", "postgres://u@db/chat"}})
+                  .cluster_mode());
 }
 
 TEST(settings, decodes_a_base64_secret) {
@@ -304,8 +316,8 @@ TEST(settings, decodes_a_base64_secret) {
 
 TEST(settings, cluster_mode_follows_redis) {
   EXPECT_FALSE(parse({}, secret).cluster_mode());
-  EXPECT_TRUE(parse({}, {{"REDIS_HOST", "redis"}, {"JWT_SECRET", long_secret}}).cluster_mode());
-  EXPECT_TRUE(parse({}, {{"REDIS_URL", "redis://redis"}, {"JWT_SECRET", long_secret}}).cluster_mode());
+  EXPECT_TRUE(parse({}, {{"REDIS_HOST", "redis"}, {"JWT_SECRET", long_secret}, {"DATABASE_URL", "postgresql://db/chat"}}).cluster_mode());
+  EXPECT_TRUE(parse({}, {{"REDIS_URL", "redis://redis"}, {"JWT_SECRET", long_secret}, {"DATABASE_URL", "postgresql://db/chat"}}).cluster_mode());
   EXPECT_FALSE(parse({}, {{"REDIS_PORT", "6380"}, {"REDIS_PASSWORD", "pw"}}).cluster_mode());
 }
 
@@ -317,7 +329,7 @@ TEST(settings, cluster_mode_serve_needs_a_jwt_secret) {
 }
 
 TEST(settings, redis_host_and_redis_url_exclude_each_other) {
-  EXPECT_TRUE(error_of({}, {{"REDIS_HOST", "a"}, {"REDIS_URL", "redis://b"}, {"JWT_SECRET", long_secret}})
+  EXPECT_TRUE(error_of({}, {{"REDIS_HOST", "a"}, {"REDIS_URL", "redis://b"}, {"JWT_SECRET", long_secret}, {"DATABASE_URL", "postgresql://db/chat"}})
                   .starts_with("REDIS_URL (--redis-url): "));
 }
 

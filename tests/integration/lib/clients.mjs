@@ -112,7 +112,7 @@ export function range(from, to) {
 
 /**
  * An EventSource on a stream, recording what it sees in `events`:
- * {type: 'open'|'message'|'closed'|'error', data (parsed JSON when it is JSON), lastEventId,
+ * {type: 'open'|'message'|'closed'|'left'|'error', data (parsed JSON when it is JSON), lastEventId,
  *  code, at}. A 'message' event's data is the array of Messages of one tick.
  */
 export class SseClient extends Collector {
@@ -134,6 +134,7 @@ export class SseClient extends Collector {
     es.addEventListener('open', record('open'));
     es.addEventListener('message', record('message'));
     es.addEventListener('closed', record('closed'));
+    es.addEventListener('left', record('left'));
     es.addEventListener('error', record('error'));
     openClients.add(this);
   }
@@ -153,6 +154,9 @@ export class SseClient extends Collector {
 
   /** The `closed` event, if one came. */
   get closedEvent() { return this.events.find((e) => e.type === 'closed'); }
+
+  /** The `left` event (the member exited), if one came. */
+  get leftEvent() { return this.events.find((e) => e.type === 'left'); }
 
   /** Waits until a message with id >= `id` has arrived. */
   waitForId(id, timeoutMs = DEFAULT_WAIT_MS, label = 'message') {
@@ -448,6 +452,8 @@ export class StompSubscription extends Collector {
   get ids() { return this.messages.map((m) => m.id); }
 
   get closedFrame() { return this.frames.find((f) => f.json && f.json.type === 'closed'); }
+
+  get leftFrame() { return this.frames.find((f) => f.json && f.json.type === 'left'); }
 
   waitForId(id, timeoutMs = DEFAULT_WAIT_MS) {
     return this.waitFor((s) => s.ids.some((x) => x >= id), timeoutMs, `message id ${id}`);

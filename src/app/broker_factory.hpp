@@ -1,0 +1,27 @@
+#pragma once
+// Picks the broker the settings name: embedded mode's memory_broker, or cluster mode's
+// redis_broker when REDIS_HOST / REDIS_IP / REDIS_URL is set.
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "app/settings.hpp"
+#include "broker/broker.hpp"
+#include "broker/message_sink.hpp"
+#include "store/store.hpp"
+
+namespace livechat::app {
+
+struct opened_broker {
+  std::unique_ptr<broker::broker> broker;
+  /// Appends the broker's own metrics to the /metrics text; empty in embedded mode.
+  std::function<void(std::string&)> append_metrics;
+};
+
+/// The configured broker, keeping messages in `store` (embedded) or Redis (cluster, with
+/// `store` below what Redis holds) and handing them to `sink`. Throws settings_error for a
+/// REDIS_URL it cannot read.
+opened_broker open_broker(const settings& config, store::store& store, broker::message_sink& sink);
+
+}  // namespace livechat::app
