@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "fanout/batch.hpp"
+#include "fanout/room_history.hpp"
 #include "model/records.hpp"
 #include "store/sqlite_store.hpp"
 
