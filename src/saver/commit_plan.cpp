@@ -29,7 +29,9 @@ std::vector<commit_call> plan_commits(const std::vector<handoff_entry>& batch,
     const auto [last_unique, end] = std::ranges::unique(work.messages);
     work.messages.erase(last_unique, end);
 
-    commit_call call{.shard = shard, .keys = {redis::handoff_key(shard)}};
+    commit_call call;
+    call.shard = shard;
+    call.keys.push_back(redis::handoff_key(shard));
     std::vector<std::string> ranges;
     for (std::size_t i = 0; i < work.messages.size();) {
       // A run: the same room, each id one more than the one before.

@@ -60,7 +60,9 @@ void append_entries(const redis::reply& entries, int shard, std::vector<handoff_
   if (!is_array(entries)) return;
   for (const redis::reply& entry : entries.elements) {
     if (!is_array(entry) || entry.elements.empty()) continue;
-    handoff_entry read{.shard = shard, .entry_id = entry.elements[0].text};
+    handoff_entry read;
+    read.shard = shard;
+    read.entry_id = entry.elements[0].text;
     if (entry.elements.size() == 2 && is_array(entry.elements[1])) {
       const auto& fields = entry.elements[1].elements;
       std::string_view json;

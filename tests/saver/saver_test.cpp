@@ -38,9 +38,7 @@ model::message message_of(std::string_view room, std::int64_t n) {
 
 class SaverTest : public ::testing::Test {
  protected:
-  SaverTest() {
-    ASSERT_NE(redis::shard_of(room_a), redis::shard_of(room_b));
-  }
+  void SetUp() override { ASSERT_NE(redis::shard_of(room_a), redis::shard_of(room_b)); }
 
   void TearDown() override {
     if (service_) stop_saver();

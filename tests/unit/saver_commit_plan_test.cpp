@@ -10,8 +10,12 @@ namespace livechat::saver {
 namespace {
 
 handoff_entry entry_of(std::string_view room, std::int64_t id, std::string entry_id) {
-  return {.shard = redis::shard_of(room), .entry_id = std::move(entry_id),
-          .room_id = std::string(room), .id = id};
+  handoff_entry entry;
+  entry.shard = redis::shard_of(room);
+  entry.entry_id = std::move(entry_id);
+  entry.room_id = room;
+  entry.id = id;
+  return entry;
 }
 
 TEST(CommitPlanTest, OneCallPerShardWithRunsOfConsecutiveIds) {
@@ -58,7 +62,10 @@ TEST(CommitPlanTest, SplitsRoomsAndShards) {
 }
 
 TEST(CommitPlanTest, AnEntryWithoutRoomOrIdIsAcknowledgedInNoRange) {
-  const auto calls = plan_commits({{.shard = 4, .entry_id = "7-0"}}, 1000);
+  handoff_entry deleted;
+  deleted.shard = 4;
+  deleted.entry_id = "7-0";
+  const auto calls = plan_commits({deleted}, 1000);
   ASSERT_EQ(calls.size(), 1u);
   EXPECT_EQ(calls[0].keys, (std::vector<std::string>{redis::handoff_key(4)}));
   EXPECT_EQ(calls[0].args, (std::vector<std::string>{"savers", "1000", "0", "7-0"}));

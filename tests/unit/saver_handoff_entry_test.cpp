@@ -12,10 +12,18 @@ namespace {
 
 using redis::reply;
 
-reply text(std::string value) { return reply{.type = reply::kind::string, .text = std::move(value)}; }
+reply text(std::string value) {
+  reply result;
+  result.type = reply::kind::string;
+  result.text = std::move(value);
+  return result;
+}
 
 reply array(std::vector<reply> elements) {
-  return reply{.type = reply::kind::array, .elements = std::move(elements)};
+  reply result;
+  result.type = reply::kind::array;
+  result.elements = std::move(elements);
+  return result;
 }
 
 reply entry(std::string entry_id, std::string room, std::string id, std::string json) {
