@@ -30,9 +30,10 @@ int run_saver_process(const saver_process_options& options, store::store& databa
   auto probe = redis::command_client::create(control.get_executor(), probe_config);
   saver_endpoints endpoints(service, database, probe);
 
-  net::io_context_pool http_thread(1);
+  // Declared before the HTTP thread, whose connections refer to them until it is gone.
   net::http_limits limits;
   net::server_lifecycle lifecycle;
+  net::io_context_pool http_thread(1);
   const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(options.host), options.port);
   auto listener = std::make_shared<net::listener>(
       control, http_thread, endpoint, [&](asio::ip::tcp::socket&& socket) {
