@@ -67,7 +67,7 @@ void saver::start() {
 }
 
 void saver::stop(std::function<void()> stopped) {
-  boost::asio::post(redis_->get_executor(), [self = shared_from_this(), stopped = std::move(stopped)] {
+  boost::asio::post(redis_->get_executor(), [self = shared_from_this(), stopped = std::move(stopped)]() mutable {
     self->stopping_ = true;
     self->stopped_ = std::move(stopped);
     if (!self->started_) return self->finish();
@@ -80,6 +80,8 @@ void saver::stop(std::function<void()> stopped) {
 // pending entries, a claim when one is due, else new entries.
 void saver::do_next() {
   if (stopping_) return finish();
+  // Not connected (yet, or again): every command would fail at once; wait for the connection.
+  if (!redis_->connected()) return wait_then_next();
   if (!groups_ready_) return do_create_groups();
   if (own_pending_) return do_read(true);
   if (std::chrono::steady_clock::now() >= next_claim_) return do_claim();
@@ -218,6 +220,10 @@ void saver::on_failure(const std::string& what) {
   failing_ = true;
   groups_ready_ = false;
   own_pending_ = true;
+  wait_then_next();
+}
+
+void saver::wait_then_next() {
   if (stopping_) return finish();
   retry_timer_.expires_after(options_.retry_delay);
   retry_timer_.async_wait([self = shared_from_this()](error_code) { self->do_next(); });

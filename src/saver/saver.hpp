@@ -47,7 +47,8 @@ struct saver_options {
   std::chrono::milliseconds claim_min_idle{30'000};
   /// …looked for this often.
   std::chrono::milliseconds claim_interval{5'000};
-  /// The wait before a round that failed is tried again.
+  /// The wait before a round that failed is tried again, and between looks at a connection
+  /// that is down.
   std::chrono::milliseconds retry_delay{250};
 };
 
@@ -80,6 +81,7 @@ class saver : public std::enable_shared_from_this<saver> {
   void do_save(std::vector<handoff_entry> batch);
   void do_commit(std::vector<handoff_entry> batch);
   void on_failure(const std::string& what);
+  void wait_then_next();
   void finish();
 
   std::shared_ptr<redis::command_client> redis_;
