@@ -2,13 +2,21 @@
 
 #include <sodium.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
+#include <array>
 #include <iostream>
+#include <memory>
+#include <optional>
 
 #include "app/logging.hpp"
 #include "app/server.hpp"
 #include "app/settings.hpp"
+#include "app/store_factory.hpp"
 #include "bench/bench_run.hpp"
+#include "redis/redis_config.hpp"
+#include "saver/background_saver.hpp"
+#include "saver/saver_process.hpp"
 
 namespace {
 
@@ -16,6 +24,46 @@ using livechat::app::command;
 
 constexpr int exit_bad_settings = 2;
 constexpr int exit_failure = 1;
+
+// The Redis server the settings name (REDIS_URL, else REDIS_HOST, REDIS_PORT, REDIS_PASSWORD);
+// nullopt, with the reason logged, when REDIS_URL cannot be read.
+std::optional<livechat::redis::redis_config> redis_config_of(const livechat::app::settings& config) {
+  if (config.redis_url.empty()) {
+    livechat::redis::redis_config redis;
+    redis.host = config.redis_host;
+    redis.port = config.redis_port;
+    redis.password = config.redis_password;
+    return redis;
+  }
+  std::string error;
+  auto redis = livechat::redis::parse_redis_url(config.redis_url, error);
+  if (!redis) spdlog::critical("REDIS_URL (--redis-url): {}", error);
+  return redis;
+}
+
+// A saver's settings. Its consumer name is this host and port: stable across restarts of one
+// saver (it then reads back what it had read and not acknowledged at once), distinct between
+// savers (on one host they need distinct ports anyway).
+livechat::saver::saver_options saver_options_of(const livechat::app::settings& config) {
+  std::array<char, 256> host{};
+  if (gethostname(host.data(), host.size() - 1) != 0) host = {'l', 'o', 'c', 'a', 'l'};
+  livechat::saver::saver_options options;
+  options.consumer = std::string(host.data()) + ":" + std::to_string(config.port);
+  options.history_size = config.history_size;
+  return options;
+}
+
+int run_saver(const livechat::app::settings& config) {
+  const auto redis = redis_config_of(config);
+  if (!redis) return exit_bad_settings;
+  const auto database = livechat::app::open_store(config);
+  livechat::saver::saver_process_options options;
+  options.host = config.host;
+  options.port = config.port;
+  options.redis = *redis;
+  options.saver = saver_options_of(config);
+  return livechat::saver::run_saver_process(options, *database);
+}
 
 int serve(const livechat::app::settings& config) {
   if (config.jwt_secret_generated) {
@@ -27,7 +75,18 @@ int serve(const livechat::app::settings& config) {
                  "forged by guessing it; cluster mode refuses to start with one");
   }
   livechat::app::server server(config);
+  // `--with-saver` (cluster mode only, settings make sure): a saver on a thread of its own,
+  // with its own connections to Redis and PostgreSQL, stopped after the server.
+  std::unique_ptr<livechat::store::store> saver_database;
+  std::optional<livechat::saver::background_saver> saver;
+  if (config.with_saver) {
+    const auto redis = redis_config_of(config);
+    if (!redis) return exit_bad_settings;
+    saver_database = livechat::app::open_store(config);
+    saver.emplace(*redis, *saver_database, saver_options_of(config));
+  }
   server.run();
+  saver.reset();
   spdlog::info("stopped");
   return 0;
 }
@@ -55,9 +114,7 @@ int main(int argc, char** argv) {
     switch (config.subcommand) {
       case command::serve: return serve(config);
       case command::bench: return livechat::bench::run_bench(config.bench_arguments);
-      case command::saver:
-        spdlog::critical("this subcommand is not available in this version yet");
-        return exit_bad_settings;
+      case command::saver: return run_saver(config);
     }
   } catch (const std::exception& error) {
     spdlog::critical("{}", error.what());

@@ -429,6 +429,22 @@ settings parse_settings(int argc, const char* const* argv, const environment_loo
   if (!result.redis_host.empty() && !result.redis_url.empty()) {
     fail(display_name("REDIS_URL"), "set either REDIS_URL or REDIS_HOST (REDIS_IP), not both");
   }
+  if (result.with_saver && !result.cluster_mode()) {
+    throw settings_error(
+        "--with-saver: runs cluster mode's saver and needs REDIS_HOST (REDIS_IP) or REDIS_URL; "
+        "embedded mode saves messages in-process without it");
+  }
+  if (result.subcommand == command::saver || result.with_saver) {
+    if (!result.cluster_mode()) {
+      fail(display_name("REDIS_HOST"),
+           "the saver reads the hand-off streams from Redis: set REDIS_HOST (REDIS_IP) or REDIS_URL");
+    }
+    if (!result.database_url.starts_with("postgresql://") &&
+        !result.database_url.starts_with("postgres://")) {
+      fail(display_name("DATABASE_URL"),
+           "the saver writes to PostgreSQL: set a postgresql:// URL");
+    }
+  }
   if (result.jwt_secret.empty()) {
     if (result.subcommand == command::serve && result.cluster_mode()) {
       fail(display_name("JWT_SECRET"),

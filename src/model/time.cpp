@@ -3,6 +3,8 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include <charconv>
+
 namespace livechat::model {
 
 timestamp now() {
@@ -13,6 +15,28 @@ std::string format_rfc3339(timestamp time) {
   const auto seconds = std::chrono::floor<std::chrono::seconds>(time);
   const auto milliseconds = (time - seconds).count();
   return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z", seconds, milliseconds);
+}
+
+std::optional<timestamp> parse_rfc3339(std::string_view text) {
+  // Position and width of each number in `2026-05-10T23:11:00.123Z`; the rest are separators.
+  constexpr std::string_view shape = "0000-00-00T00:00:00.000Z";
+  if (text.size() != shape.size()) return std::nullopt;
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    const bool digit = text[i] >= '0' && text[i] <= '9';
+    if (shape[i] == '0' ? !digit : text[i] != shape[i]) return std::nullopt;
+  }
+  const auto number = [&](std::size_t at, std::size_t width) {
+    int value = 0;
+    std::from_chars(text.data() + at, text.data() + at + width, value);
+    return value;
+  };
+  const std::chrono::year_month_day date{std::chrono::year{number(0, 4)},
+                                         std::chrono::month{static_cast<unsigned>(number(5, 2))},
+                                         std::chrono::day{static_cast<unsigned>(number(8, 2))}};
+  const int hours = number(11, 2), minutes = number(14, 2), seconds = number(17, 2);
+  if (!date.ok() || hours > 23 || minutes > 59 || seconds > 59) return std::nullopt;
+  return std::chrono::sys_days{date} + std::chrono::hours{hours} + std::chrono::minutes{minutes} +
+         std::chrono::seconds{seconds} + std::chrono::milliseconds{number(20, 3)};
 }
 
 std::int64_t to_epoch_ms(timestamp time) { return time.time_since_epoch().count(); }

@@ -102,9 +102,9 @@ class store {
 
   // --- messages ----------------------------------------------------------------------------
 
-  /// Appends messages whose ids the caller assigned (each room's ids strictly increasing and
-  /// above what the store holds), all in one transaction. A message whose (room, id) is
-  /// already stored is skipped, so that a retried batch writes nothing twice.
+  /// Appends messages whose ids the caller assigned, all in one transaction, in any order (a
+  /// saver may store ids below ones another saver stored first). A message whose (room, id)
+  /// is already stored is skipped, so that a retried batch writes nothing twice.
   virtual void append_messages(std::span<const model::message> messages) = 0;
 
   /// The highest message id stored for the room, 0 when it has none.

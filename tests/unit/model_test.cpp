@@ -46,6 +46,18 @@ TEST(TimeTest, FormatsRfc3339WithMilliseconds) {
   EXPECT_EQ(to_epoch_ms(from_epoch_ms(1778454660123)), 1778454660123);
 }
 
+TEST(TimeTest, ParsesWhatItFormatsAndNothingElse) {
+  for (std::int64_t ms : {0LL, 1778454660123LL, 951782400999LL /* 2000-02-29 */}) {
+    EXPECT_EQ(parse_rfc3339(format_rfc3339(from_epoch_ms(ms))), from_epoch_ms(ms));
+  }
+  for (std::string_view bad : {"", "2026-05-10T23:11:00Z", "2026-05-10T23:11:00.123+01:00",
+                               "2026-05-10 23:11:00.123Z", "2026-02-30T23:11:00.123Z",
+                               "2026-05-10T24:00:00.000Z", "2026-13-10T23:11:00.123Z",
+                               "2026-05-1xT23:11:00.123Z", "-026-05-10T23:11:00.123Z"}) {
+    EXPECT_EQ(parse_rfc3339(bad), std::nullopt) << bad;
+  }
+}
+
 TEST(ValidationTest, UserIds) {
   EXPECT_TRUE(is_valid_user_id("abc"));
   EXPECT_TRUE(is_valid_user_id("User_1.name-x"));

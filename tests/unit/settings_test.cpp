@@ -157,23 +157,46 @@ TEST(settings, an_empty_jwt_secret_is_an_error) {
   EXPECT_TRUE(error_of({"--jwt-secret", ""}).starts_with("JWT_SECRET (--jwt-secret): "));
 }
 
+// What a saver needs: Redis to read from, PostgreSQL to write to.
+const environment saver_environment = {{"REDIS_HOST", "redis"},
+                                       {"DATABASE_URL", "postgresql://u:p@db/livechat"}};
+
 TEST(settings, picks_the_subcommand) {
   EXPECT_EQ(parse({"serve"}).subcommand, command::serve);
-  const settings saver = parse({"saver"});
+  const settings saver = parse({"saver"}, saver_environment);
   EXPECT_EQ(saver.subcommand, command::saver);
   EXPECT_EQ(saver.port, 9090);
-  EXPECT_EQ(parse({"saver"}, {{"PORT", "9100"}}).port, 9100);
-  EXPECT_EQ(parse({"--port", "9100", "saver"}).port, 9100);
+  environment on_port = saver_environment;
+  on_port["PORT"] = "9100";
+  EXPECT_EQ(parse({"saver"}, on_port).port, 9100);
+  EXPECT_EQ(parse({"--port", "9100", "saver"}, saver_environment).port, 9100);
   EXPECT_EQ(parse({"bench"}).subcommand, command::bench);
   EXPECT_NE(error_of({"unknown"}), "");
   EXPECT_NE(error_of({"serve", "saver"}), "");
 }
 
 TEST(settings, with_saver_is_for_serve_only) {
+  environment cluster = saver_environment;
+  cluster["JWT_SECRET"] = std::string(32, 'k');
   EXPECT_FALSE(parse({"serve"}).with_saver);
-  EXPECT_TRUE(parse({"serve", "--with-saver"}).with_saver);
-  EXPECT_TRUE(parse({"--with-saver"}).with_saver);
-  EXPECT_TRUE(error_of({"saver", "--with-saver"}).starts_with("--with-saver"));
+  EXPECT_TRUE(parse({"serve", "--with-saver"}, cluster).with_saver);
+  EXPECT_TRUE(parse({"--with-saver"}, cluster).with_saver);
+  EXPECT_TRUE(error_of({"saver", "--with-saver"}, cluster).starts_with("--with-saver"));
+}
+
+TEST(settings, the_saver_needs_redis_and_postgresql) {
+  EXPECT_TRUE(error_of({"saver"}).starts_with("REDIS_HOST (--redis-host): "));
+  EXPECT_TRUE(error_of({"saver"}, {{"REDIS_URL", "redis://r"}})
+                  .starts_with("DATABASE_URL (--database-url): "));
+  EXPECT_TRUE(error_of({"saver"}, {{"REDIS_URL", "redis://r"}, {"DATABASE_URL", "sqlite:///x.db"}})
+                  .starts_with("DATABASE_URL (--database-url): "));
+  EXPECT_EQ(parse({"saver"}, {{"REDIS_URL", "redis://r"}, {"DATABASE_URL", "postgres://db/x"}})
+                .subcommand,
+            command::saver);
+  // Embedded mode has no hand-off streams to read: its broker saves in-process.
+  EXPECT_TRUE(error_of({"serve", "--with-saver"}).starts_with("--with-saver: "));
+  environment sqlite_cluster = {{"REDIS_HOST", "redis"}, {"JWT_SECRET", std::string(32, 'k')}};
+  EXPECT_TRUE(error_of({"serve", "--with-saver"}, sqlite_cluster).starts_with("DATABASE_URL"));
 }
 
 TEST(settings, leaves_everything_after_bench_to_it) {
@@ -325,7 +348,7 @@ TEST(settings, cluster_mode_serve_needs_a_jwt_secret) {
   EXPECT_TRUE(error_of({}, {{"REDIS_HOST", "redis"}}).starts_with("JWT_SECRET (--jwt-secret): "));
   EXPECT_TRUE(error_of({"serve", "--redis-url", "redis://r"}).starts_with("JWT_SECRET"));
   // The saver signs nothing.
-  EXPECT_TRUE(parse({"saver"}, {{"REDIS_HOST", "redis"}}).jwt_secret_generated);
+  EXPECT_TRUE(parse({"saver"}, saver_environment).jwt_secret_generated);
 }
 
 TEST(settings, redis_host_and_redis_url_exclude_each_other) {

@@ -493,6 +493,19 @@ TYPED_TEST(StoreContractTest, AppendSkipsMessagesAlreadyStored) {
   EXPECT_EQ(read[1].contents, "message 2");
 }
 
+// The saver's case: batches of several rooms, out of order, below ids already stored, with
+// ids of an earlier batch among them (a batch read again after a crash before its ack).
+TYPED_TEST(StoreContractTest, AppendTakesIdsInAnyOrderAcrossRooms) {
+  this->store_->append_messages(std::vector{make_message("room-1", 5), make_message("room-1", 6)});
+  this->store_->append_messages(std::vector{make_message("room-1", 2), make_message("room-2", 1),
+                                            make_message("room-1", 6), make_message("room-1", 1)});
+
+  EXPECT_EQ(ids_of(this->store_->messages_after("room-1", 0, 10)),
+            (std::vector<std::int64_t>{1, 2, 5, 6}));
+  EXPECT_EQ(ids_of(this->store_->messages_after("room-2", 0, 10)), (std::vector<std::int64_t>{1}));
+  EXPECT_EQ(this->store_->last_message_id("room-1"), 6);
+}
+
 TYPED_TEST(StoreContractTest, AppendOfNothingIsHarmless) {
   this->store_->append_messages({});
   EXPECT_EQ(this->store_->last_message_id("room-1"), 0);

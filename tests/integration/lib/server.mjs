@@ -99,23 +99,23 @@ function appendCapped(buffer, chunk) {
 }
 
 /**
- * Starts `livechat serve` and resolves once GET /healthz answers 200.
- * Options: env (overrides of the defaults below), args (extra arguments after `serve`),
+ * Starts `livechat serve` (or `command`: `saver`) and resolves once GET /healthz answers 200.
+ * Options: env (overrides of the defaults below), args (extra arguments after the command),
  * dataDir, jwtSecret and port (to restart on the data, and at the address, of an earlier server).
  * Resolves to {url, port, pid, dataDir, jwtSecret, output(), stop(signal), kill9(), exited}.
  */
-export async function startServer({ env = {}, args = [], dataDir, jwtSecret, port } = {}) {
+export async function startServer({ command = 'serve', env = {}, args = [], dataDir, jwtSecret, port } = {}) {
   port ??= await freePort();
   dataDir ??= await makeTempDir();
   jwtSecret ??= randomSecret();
-  if (TEST_DATABASE === 'postgres' && !('DATABASE_URL' in env)) {
+  if (TEST_DATABASE === 'postgres' && command === 'serve' && !('DATABASE_URL' in env)) {
     env = { ...env, DATABASE_URL: await postgresDatabaseFor(dataDir) };
   }
   const fullEnv = childEnv({
     HOST: '127.0.0.1', PORT: port, DATA_DIR: dataDir, JWT_SECRET: jwtSecret, LOG_LEVEL,
     ...env,
   });
-  const child = spawn(binaryPath(), ['serve', ...args], {
+  const child = spawn(binaryPath(), [command, ...args], {
     env: fullEnv, stdio: ['ignore', 'pipe', 'pipe'],
   });
 
