@@ -2,12 +2,9 @@
 
 #include "broker/memory_broker.hpp"
 #include "broker/redis_broker.hpp"
-#include "redis/redis_config.hpp"
 #include "redis/stats_text.hpp"
 
 namespace livechat::app {
-
-namespace {
 
 redis::redis_config redis_config_of(const settings& config) {
   if (!config.redis_url.empty()) {
@@ -22,8 +19,6 @@ redis::redis_config redis_config_of(const settings& config) {
   parsed.password = config.redis_password;
   return parsed;
 }
-
-}  // namespace
 
 opened_broker open_broker(const settings& config, store::store& store, broker::message_sink& sink) {
   if (!config.cluster_mode()) return {std::make_unique<broker::memory_broker>(store, sink), {}};

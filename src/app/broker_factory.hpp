@@ -9,6 +9,7 @@
 #include "app/settings.hpp"
 #include "broker/broker.hpp"
 #include "broker/message_sink.hpp"
+#include "redis/redis_config.hpp"
 #include "store/store.hpp"
 
 namespace livechat::app {
@@ -18,6 +19,11 @@ struct opened_broker {
   /// Appends the broker's own metrics to the /metrics text; empty in embedded mode.
   std::function<void(std::string&)> append_metrics;
 };
+
+/// The Redis server the settings name (REDIS_URL, else REDIS_HOST, REDIS_PORT,
+/// REDIS_PASSWORD), for the broker and the saver alike. Throws settings_error for a REDIS_URL
+/// it cannot read.
+redis::redis_config redis_config_of(const settings& config);
 
 /// The configured broker, keeping messages in `store` (embedded) or Redis (cluster, with
 /// `store` below what Redis holds) and handing them to `sink`. Throws settings_error for a

@@ -9,12 +9,12 @@
 #include <memory>
 #include <optional>
 
+#include "app/broker_factory.hpp"
 #include "app/logging.hpp"
 #include "app/server.hpp"
 #include "app/settings.hpp"
 #include "app/store_factory.hpp"
 #include "bench/bench_run.hpp"
-#include "redis/redis_config.hpp"
 #include "saver/background_saver.hpp"
 #include "saver/saver_process.hpp"
 
@@ -24,22 +24,6 @@ using livechat::app::command;
 
 constexpr int exit_bad_settings = 2;
 constexpr int exit_failure = 1;
-
-// The Redis server the settings name (REDIS_URL, else REDIS_HOST, REDIS_PORT, REDIS_PASSWORD);
-// nullopt, with the reason logged, when REDIS_URL cannot be read.
-std::optional<livechat::redis::redis_config> redis_config_of(const livechat::app::settings& config) {
-  if (config.redis_url.empty()) {
-    livechat::redis::redis_config redis;
-    redis.host = config.redis_host;
-    redis.port = config.redis_port;
-    redis.password = config.redis_password;
-    return redis;
-  }
-  std::string error;
-  auto redis = livechat::redis::parse_redis_url(config.redis_url, error);
-  if (!redis) spdlog::critical("REDIS_URL (--redis-url): {}", error);
-  return redis;
-}
 
 // A saver's settings. Its consumer name is this host and port: stable across restarts of one
 // saver (it then reads back what it had read and not acknowledged at once), distinct between
@@ -54,13 +38,11 @@ livechat::saver::saver_options saver_options_of(const livechat::app::settings& c
 }
 
 int run_saver(const livechat::app::settings& config) {
-  const auto redis = redis_config_of(config);
-  if (!redis) return exit_bad_settings;
   const auto database = livechat::app::open_store(config);
   livechat::saver::saver_process_options options;
   options.host = config.host;
   options.port = config.port;
-  options.redis = *redis;
+  options.redis = livechat::app::redis_config_of(config);
   options.saver = saver_options_of(config);
   return livechat::saver::run_saver_process(options, *database);
 }
@@ -80,10 +62,9 @@ int serve(const livechat::app::settings& config) {
   std::unique_ptr<livechat::store::store> saver_database;
   std::optional<livechat::saver::background_saver> saver;
   if (config.with_saver) {
-    const auto redis = redis_config_of(config);
-    if (!redis) return exit_bad_settings;
     saver_database = livechat::app::open_store(config);
-    saver.emplace(*redis, *saver_database, saver_options_of(config));
+    saver.emplace(livechat::app::redis_config_of(config), *saver_database,
+                  saver_options_of(config));
   }
   server.run();
   saver.reset();
