@@ -25,7 +25,7 @@ room_hub::room_hub(std::size_t thread_count, std::size_t history_size, delivery_
 room_hub::room_state& room_hub::room(std::string_view room_id) {
   auto found = rooms_.find(room_id);
   if (found == rooms_.end()) {
-    found = rooms_.emplace(std::string(room_id), room_state{room_history(history_size_)}).first;
+    found = rooms_.emplace(std::string(room_id), room_state(history_size_)).first;
     found->second.listeners_per_thread.assign(thread_count_, 0);
     found->second.closed = recently_closed_ids_.contains(room_id);
   }

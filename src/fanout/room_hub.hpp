@@ -107,6 +107,8 @@ class room_hub final : public broker::message_sink {
 
  private:
   struct room_state {
+    explicit room_state(std::size_t history_size) : history(history_size) {}
+
     room_history history;                 // the newest kept messages, at most history_size_
     std::vector<model::message> pending;  // kept since the last flush
     std::vector<std::uint32_t> listeners_per_thread;

@@ -312,7 +312,9 @@ TEST(settings, a_short_jwt_secret_is_refused_in_cluster_mode_and_only_warned_abo
   EXPECT_FALSE(jwt_secret_is_short(parse({}, {{"JWT_SECRET", long_secret}})));
   EXPECT_FALSE(jwt_secret_is_short(parse({})));  // the random key is 32 bytes
   // The saver signs nothing.
-  EXPECT_EQ(parse({"saver"}, {{"REDIS_HOST", "cache"}, {"JWT_SECRET", short_secret}}).subcommand,
+  EXPECT_EQ(parse({"saver"}, {{"REDIS_HOST", "cache"}, {"JWT_SECRET", short_secret},
+                              {"DATABASE_URL", "postgresql://db/chat"}})
+                .subcommand,
             command::saver);
 }
 
