@@ -25,9 +25,10 @@ std::vector<commit_call> plan_commits(const std::vector<handoff_entry>& batch,
 
   std::vector<commit_call> calls;
   for (auto& [shard, work] : shards) {
-    std::ranges::sort(work.messages);
-    const auto [last_unique, end] = std::ranges::unique(work.messages);
-    work.messages.erase(last_unique, end);
+    // std:: rather than std::ranges:: algorithms: clang 14 (the sanitizer builds) cannot compile
+    // libstdc++ 12's ranges::unique.
+    std::sort(work.messages.begin(), work.messages.end());
+    work.messages.erase(std::unique(work.messages.begin(), work.messages.end()), work.messages.end());
 
     commit_call call;
     call.shard = shard;
