@@ -47,11 +47,11 @@ class memory_broker final : public broker {
   enum class event { publish, close, left, joined };
   struct pending {
     event kind = event::publish;
-    std::vector<model::message> messages;           // publish
-    publish_callback done;                          // publish
+    std::vector<model::message> messages{};         // publish
+    publish_callback done{};                        // publish
     publish_status outcome = publish_status::kept;  // publish: set by the writer
-    std::string room_id;                            // close, left, joined
-    std::string user_id;                            // left, joined
+    std::string room_id{};                          // close, left, joined
+    std::string user_id{};                          // left, joined
   };
 
   void enqueue_event(event kind, const std::string& room_id, const std::string& user_id);
