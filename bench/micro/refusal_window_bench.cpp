@@ -66,11 +66,9 @@ void BM_StoreCheck_MemberAndRoom(benchmark::State& state) {
   {
     store::sqlite_store store{(directory / "bench.db").string()};
     store.create_user(model::user{"alice", "$argon2id$x", model::from_epoch_ms(0)});
-    model::room room;
-    room.id = "c0ffee00-0000-4000-8000-000000000001";
-    room.name = "Lobby";
-    room.creator = "alice";
-    room.created_at = model::from_epoch_ms(0);
+    const model::room room{.id = "c0ffee00-0000-4000-8000-000000000001", .name = "Lobby",
+                           .creator = "alice", .password_hash = "",
+                           .created_at = model::from_epoch_ms(0)};
     store.create_room(room);
     store.add_member(room.id, "alice");
     for (auto _ : state) {
