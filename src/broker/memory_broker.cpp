@@ -15,7 +15,7 @@ void memory_broker::publish(std::vector<model::message> messages, publish_callba
   {
     std::scoped_lock lock{mutex_};
     if (!stopping_) {
-      queue_.push_back(pending_publish{std::move(messages), std::move(done)});
+      queue_.push_back(pending{.messages = std::move(messages), .done = std::move(done)});
       wake_.notify_one();
       return;
     }
@@ -23,21 +23,22 @@ void memory_broker::publish(std::vector<model::message> messages, publish_callba
   done(publish_status::unavailable, {});
 }
 
-void memory_broker::close(const std::string& room_id) {
-  // Through the writer, so that whatever was published before is delivered before `closed`.
-  std::scoped_lock lock{mutex_};
-  queue_.push_back(pending_publish{{}, [this, room_id](publish_status, std::span<const model::message>) {
-                                     hub_.close(room_id);
-                                   }});
-  wake_.notify_one();
-}
+// Through the writer, so that whatever was published before is delivered before the event, and
+// whatever is published after it is refused.
+void memory_broker::close(const std::string& room_id) { enqueue_event(event::close, room_id, {}); }
 
 void memory_broker::left(const std::string& room_id, const std::string& user_id) {
+  enqueue_event(event::left, room_id, user_id);
+}
+
+void memory_broker::joined(const std::string& room_id, const std::string& user_id) {
+  enqueue_event(event::joined, room_id, user_id);
+}
+
+void memory_broker::enqueue_event(event kind, const std::string& room_id,
+                                  const std::string& user_id) {
   std::scoped_lock lock{mutex_};
-  queue_.push_back(pending_publish{{}, [this, room_id, user_id](publish_status,
-                                                                std::span<const model::message>) {
-                                     hub_.left(room_id, user_id);
-                                   }});
+  queue_.push_back(pending{.kind = kind, .room_id = room_id, .user_id = user_id});
   wake_.notify_one();
 }
 
@@ -63,7 +64,7 @@ void memory_broker::stop() {
 }
 
 void memory_broker::run_writer() {
-  std::vector<pending_publish> group;
+  std::vector<pending> group;
   for (;;) {
     {
       std::unique_lock lock{mutex_};
@@ -76,7 +77,39 @@ void memory_broker::run_writer() {
   }
 }
 
-void memory_broker::commit(std::vector<pending_publish>& group) {
+void memory_broker::apply_in_order(std::vector<pending>& group) {
+  for (pending& item : group) {
+    switch (item.kind) {
+      case event::publish: item.outcome = refusal_of(item); break;
+      case event::close: refusals_.close(item.room_id); break;
+      case event::left: refusals_.left(item.room_id, item.user_id); break;
+      case event::joined: refusals_.joined(item.room_id, item.user_id); break;
+    }
+  }
+}
+
+publish_status memory_broker::refusal_of(const pending& publish) {
+  const publish_status status = refusals_.check(publish.messages);
+  if (status != publish_status::sender_left) return status;
+  // Rare (a send raced an exit), so a store read here costs nothing on the usual path. A join
+  // and an exit of the same member can reach the queue in the other order than the store saw
+  // them; the store has the last word on membership.
+  try {
+    for (const model::message& message : publish.messages) {
+      if (!store_.is_member(message.room_id, message.sender)) return publish_status::sender_left;
+    }
+  } catch (const std::exception& error) {
+    spdlog::error("could not check the membership of a sender who left: {}", error.what());
+    return publish_status::unavailable;
+  }
+  for (const model::message& message : publish.messages) {
+    refusals_.joined(message.room_id, message.sender);
+  }
+  return publish_status::kept;
+}
+
+void memory_broker::commit(std::vector<pending>& group) {
+  apply_in_order(group);
   // Ids are given here, at commit time, so that a failed commit takes none: the sequence
   // stays without gaps.
   std::vector<model::message> rows;
@@ -84,7 +117,8 @@ void memory_broker::commit(std::vector<pending_publish>& group) {
   // Only between commits: every cached id is then in the store, where the next read finds it.
   if (last_ids_.size() >= last_ids_limit) last_ids_.clear();
   try {
-    for (pending_publish& publish : group) {
+    for (pending& publish : group) {
+      if (publish.kind != event::publish || publish.outcome != publish_status::kept) continue;
       for (model::message& message : publish.messages) {
         auto last = last_ids_.find(message.room_id);
         if (last == last_ids_.end()) {
@@ -100,13 +134,29 @@ void memory_broker::commit(std::vector<pending_publish>& group) {
   } catch (const std::exception& error) {
     spdlog::error("could not keep {} messages: {}", rows.size(), error.what());
     for (const auto& [room_id, last_id] : restore) last_ids_[room_id] = last_id;
-    for (pending_publish& publish : group) publish.done(publish_status::unavailable, {});
+    for (pending& item : group) deliver(item, false);
     return;
   }
   metrics::counters().messages_accepted.fetch_add(rows.size(), std::memory_order_relaxed);
-  for (pending_publish& publish : group) {
-    if (!publish.messages.empty()) hub_.append(publish.messages.front().room_id, publish.messages);
-    publish.done(publish_status::kept, publish.messages);
+  for (pending& item : group) deliver(item, true);
+}
+
+void memory_broker::deliver(pending& item, bool committed) {
+  switch (item.kind) {
+    case event::publish:
+      if (item.outcome != publish_status::kept) {
+        item.done(item.outcome, {});
+      } else if (!committed) {
+        item.done(publish_status::unavailable, {});
+      } else {
+        if (!item.messages.empty()) hub_.append(item.messages.front().room_id, item.messages);
+        item.done(publish_status::kept, item.messages);
+      }
+      break;
+    // The hub hears of a close or an exit even when the commit failed: the store has it.
+    case event::close: hub_.close(item.room_id); break;
+    case event::left: hub_.left(item.room_id, item.user_id); break;
+    case event::joined: break;
   }
 }
 

@@ -13,6 +13,7 @@
 
 #include "fanout/room_hub.hpp"
 #include "fanout_test_support.hpp"
+#include "store_test_support.hpp"
 
 namespace livechat::broker {
 namespace {
@@ -28,6 +29,7 @@ constexpr std::int64_t after_nothing = std::numeric_limits<std::int64_t>::max();
 struct ack {
   bool ok = false;
   std::vector<model::message> kept;
+  publish_status status = publish_status::unavailable;
 };
 
 // Collects acknowledgements (they come on the writer thread) and waits for them.
@@ -36,7 +38,7 @@ class ack_collector {
   publish_callback callback() {
     return [this](publish_status status, std::span<const model::message> kept) {
       std::scoped_lock lock{mutex_};
-      acks_.push_back(ack{status == publish_status::kept, {kept.begin(), kept.end()}});
+      acks_.push_back(ack{status == publish_status::kept, {kept.begin(), kept.end()}, status});
       changed_.notify_all();
     };
   }
@@ -288,6 +290,79 @@ TEST_F(MemoryBrokerTest, CloseIsDeliveredAfterEarlierMessages) {
   EXPECT_TRUE(batches[1]->messages.empty());
   EXPECT_TRUE(batches[1]->closes_room);
   EXPECT_TRUE(hub_.subscribe("room", 0, 0).closed);
+}
+
+// A send checked against the store before a close (of a room, or the end of a session: both
+// are `close`) that reaches the writer after it: refused, nothing stored, nothing delivered.
+TEST_F(MemoryBrokerTest, PublishQueuedAfterACloseIsRefused) {
+  hub_.subscribe("room", 0, after_nothing);
+  ack_collector acks;
+  broker_.publish(one("room", "before"), acks.callback());
+  broker_.close("room");  // the close committed in the store between the check and the publish
+  broker_.publish(one("room", "checked before the close"), acks.callback());
+  broker_.publish(one("other", "elsewhere"), acks.callback());
+  const auto got = acks.wait_for(3);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0].status, publish_status::kept);
+  EXPECT_EQ(got[1].status, publish_status::closed);
+  EXPECT_TRUE(got[1].kept.empty());
+  EXPECT_EQ(got[2].status, publish_status::kept);
+
+  EXPECT_EQ(ids_of(sqlite_.messages_after("room", 0, 100)), std::vector<std::int64_t>{1});
+  hub_.flush();
+  bool closed = false;
+  EXPECT_EQ(delivered_ids("room", &closed), std::vector<std::int64_t>{1});
+  EXPECT_TRUE(closed);
+}
+
+// The same for an exit: the member who left is refused, the others are not.
+TEST_F(MemoryBrokerTest, PublishQueuedAfterTheSendersExitIsRefused) {
+  hub_.subscribe("room", 0, after_nothing);
+  ack_collector acks;
+  broker_.left("room", "alice");
+  broker_.publish(one("room", "checked before the exit"), acks.callback());  // alice's
+  auto bobs = unsent("room", "bob stays");
+  bobs.sender = "bob";
+  broker_.publish({bobs}, acks.callback());
+  const auto got = acks.wait_for(2);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].status, publish_status::sender_left);
+  EXPECT_TRUE(got[0].kept.empty());
+  EXPECT_EQ(got[1].status, publish_status::kept);
+
+  const auto stored = sqlite_.messages_after("room", 0, 100);
+  ASSERT_EQ(ids_of(stored), std::vector<std::int64_t>{1});
+  EXPECT_EQ(stored[0].sender, "bob");
+  hub_.flush();
+  EXPECT_EQ(delivered_ids("room"), std::vector<std::int64_t>{1});
+}
+
+TEST_F(MemoryBrokerTest, JoiningAgainAfterAnExitAllowsSending) {
+  ack_collector acks;
+  broker_.left("room", "alice");
+  broker_.publish(one("room", "refused"), acks.callback());
+  broker_.joined("room", "alice");
+  broker_.publish(one("room", "back"), acks.callback());
+  const auto got = acks.wait_for(2);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].status, publish_status::sender_left);
+  EXPECT_EQ(got[1].status, publish_status::kept);
+  EXPECT_EQ(ids_of(got[1].kept), std::vector<std::int64_t>{1});
+}
+
+// An exit and a join of one member racing can reach the queue in the other order than the store
+// saw them: the store, where the member is, decides.
+TEST_F(MemoryBrokerTest, AnExitTheStoreNoLongerHoldsDoesNotRefuse) {
+  sqlite_.create_user(store::store_testing::make_user("alice"));
+  sqlite_.create_room(store::store_testing::make_room("room", "Lobby", "alice"));
+  sqlite_.add_member("room", "alice");
+  ASSERT_TRUE(sqlite_.is_member("room", "alice"));
+  ack_collector acks;
+  broker_.joined("room", "alice");
+  broker_.left("room", "alice");
+  broker_.publish(one("room", "still a member"), acks.callback());
+  const auto got = acks.wait_for(1);
+  EXPECT_EQ(got[0].status, publish_status::kept);
 }
 
 TEST_F(MemoryBrokerTest, StopFinishesWhatWasAcceptedThenRefuses) {
