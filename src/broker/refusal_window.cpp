@@ -42,7 +42,9 @@ publish_status refusal_window::check(std::span<const model::message> messages) c
 void refusal_window::remember(const std::string& room_id) {
   order_.emplace_back(sequence_, room_id);
   if (order_.size() <= capacity_) return;
-  const auto [oldest, oldest_room_id] = std::move(order_.front());
+  // Plain variables, not a structured binding: clang 14 cannot capture a binding in a lambda.
+  const std::uint64_t oldest = order_.front().first;
+  const std::string oldest_room_id = std::move(order_.front().second);
   order_.pop_front();
   const auto room = rooms_.find(oldest_room_id);
   if (room == rooms_.end()) return;
