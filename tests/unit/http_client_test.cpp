@@ -237,9 +237,14 @@ TEST_F(BillingHttpClient, SendsQueuedRequestsInOrderOverOneConnection) {
   for (int i = 0; i < requests; ++i) {
     client->post_json("/api/v1/billings", std::to_string(i), [&, i](bool ok, int) {
       EXPECT_TRUE(ok);
-      std::scoped_lock lock{mutex};
-      completed.push_back(i);
-      if (completed.size() == requests) all_done.set_value();
+      bool last = false;
+      {
+        std::scoped_lock lock{mutex};
+        completed.push_back(i);
+        last = completed.size() == requests;
+      }
+      // Outside the lock: once the test sees all_done it ends, and `mutex` goes with it.
+      if (last) all_done.set_value();
     });
   }
   ASSERT_EQ(all_done.get_future().wait_for(10s), std::future_status::ready);
