@@ -21,13 +21,10 @@ struct history_chunk {
   explicit history_chunk(std::size_t capacity)
       : slots(std::make_unique<model::message[]>(capacity)), capacity(capacity) {}
 
-  // Unlinks the chain one chunk at a time: a long history dropped at once must not recurse
-  // once per chunk.
-  ~history_chunk() {
-    auto rest = std::move(next);
-    while (rest && rest.use_count() == 1) rest = std::move(rest->next);
-  }
-
+  // The default destructor: dropping a chain recurses once per chunk. An iterative unlink
+  // (test use_count() == 1, then take `next`) raced with the writer linking a new tail: the
+  // count is read relaxed, so nothing orders the writer's `next` before the reader's read
+  // (ThreadSanitizer, RoomHistoryStressTest). Issue 11 note: bound the chain a held view pins.
   std::unique_ptr<model::message[]> slots;
   const std::size_t capacity;
   std::shared_ptr<history_chunk> next;
