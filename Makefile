@@ -18,8 +18,10 @@ SANITIZER_ENV  = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:quarantine_size_mb
 # third-party code only, each with its reason.
 TSAN_ENV       = TSAN_OPTIONS=halt_on_error=1:abort_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/tsan.supp
 # The integration suites that run threads against each other: fan-out over STOMP and SSE,
-# resume, the slow consumer, shutdown, kill -9 and billing's reporter.
-TSAN_SUITES    = stomp sse sessions slow_consumer lifecycle durability billing
+# resume, shutdown, kill -9 and billing's reporter. Not the slow-consumer suite: its figure is RSS,
+# which TSan's shadow memory and allocator inflate (a 64 MiB bound read 67-70 MiB under TSan,
+# within it in Release); slow_stomp_consumer covers the slow path without an RSS figure.
+TSAN_SUITES    = stomp sse sessions lifecycle durability billing
 
 .PHONY: sanitize-build tsan-build tsan-test run test build deps test-deps npm-deps layering-check unit-test redis-test bench-smoke compare-smoke integration-test browser-test sanitize-test fuzz-test image-test clean
 
