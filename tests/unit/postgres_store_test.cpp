@@ -62,16 +62,7 @@ TEST(PostgresOpenTest, RefreshTokensFromBeforeFamiliesEachStandAlone) {
         "INSERT INTO refresh_tokens (token_id, user_id, expires_at) VALUES ('old-2', 'alice', 9000);");
   }
   postgres_store store{url};
-  EXPECT_EQ(store.rotate_refresh_token("old-1", "new-1", at_ms(9'000), at_ms(0)),
-            refresh_outcome::rotated);
-  EXPECT_EQ(store.rotate_refresh_token("old-1", "thief", at_ms(9'000), at_ms(0)),
-            refresh_outcome::reused);
-  EXPECT_EQ(store.rotate_refresh_token("new-1", "x", at_ms(9'000), at_ms(0)),
-            refresh_outcome::reused)
-      << "the successor joined old-1's family";
-  EXPECT_EQ(store.rotate_refresh_token("old-2", "new-2", at_ms(9'000), at_ms(0)),
-            refresh_outcome::rotated)
-      << "old-2 was never of old-1's family";
+  expect_premigration_tokens_are_families_of_their_own(store);
 }
 
 TEST(PostgresOpenTest, NewerDatabaseIsRefused) {

@@ -10,6 +10,8 @@
 #include <system_error>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "model/records.hpp"
 #include "store/store.hpp"
 
@@ -43,6 +45,21 @@ class temp_database {
 
 inline model::timestamp at_ms(std::int64_t milliseconds) {
   return model::from_epoch_ms(milliseconds);
+}
+
+// For the migration tests of both stores: refresh tokens `old-1` and `old-2` of alice, written
+// before families existed, become a family each; a successor joins its parent's family.
+inline void expect_premigration_tokens_are_families_of_their_own(store& store) {
+  EXPECT_EQ(store.rotate_refresh_token("old-1", "new-1", at_ms(9'000), at_ms(0)),
+            refresh_outcome::rotated);
+  EXPECT_EQ(store.rotate_refresh_token("old-1", "thief", at_ms(9'000), at_ms(0)),
+            refresh_outcome::reused);
+  EXPECT_EQ(store.rotate_refresh_token("new-1", "x", at_ms(9'000), at_ms(0)),
+            refresh_outcome::reused)
+      << "the successor joined old-1's family";
+  EXPECT_EQ(store.rotate_refresh_token("old-2", "new-2", at_ms(9'000), at_ms(0)),
+            refresh_outcome::rotated)
+      << "old-2 was never of old-1's family";
 }
 
 // Spends a refresh token as a refresh would (recording a successor of a fresh id); true when it
