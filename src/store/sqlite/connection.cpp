@@ -12,39 +12,22 @@ namespace {
 
 constexpr int busy_timeout_ms = 5000;
 
-}  // namespace
-
-connection::connection(const std::string& path) {
+SQLite::Database open(const std::string& path) {
   // NOMUTEX: a connection is never shared by two threads at once, so SQLite's own per-connection
   // lock would only cost time.
-  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-  const int result = sqlite3_open_v2(path.c_str(), &database_, flags, nullptr);
+  const int flags = SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE | SQLite::OPEN_NOMUTEX;
   try {
-    if (result != SQLITE_OK) {
-      // A failed open usually still allocates a handle, which carries the better message.
-      const std::string context = "cannot open '" + path + "'";
-      if (database_ == nullptr) throw_error(result, context);
-      throw_error(database_, context);
-    }
-    configure();
-  } catch (...) {
-    close();
-    throw;
+    return SQLite::Database{path, flags, busy_timeout_ms};
+  } catch (const SQLite::Exception& failure) {
+    throw_error(failure, "cannot open '" + path + "'");
   }
 }
 
-connection::~connection() { close(); }
+}  // namespace
 
-void connection::close() noexcept {
-  // SQLite refuses to close a database that still has prepared statements.
-  statements_.clear();
-  sqlite3_close(database_);
-  database_ = nullptr;
-}
+connection::connection(const std::string& path) : database_(open(path)) { configure(); }
 
 void connection::configure() {
-  sqlite3_busy_timeout(database_, busy_timeout_ms);
-
   // The journal mode is kept in the file; asking for it also proves the file is a database.
   std::string journal_mode;
   {
@@ -60,31 +43,31 @@ void connection::configure() {
 statement connection::prepare(std::string_view sql) {
   auto found = statements_.find(sql);
   if (found == statements_.end()) {
-    sqlite3_stmt* handle = nullptr;
-    if (sqlite3_prepare_v3(database_, sql.data(), static_cast<int>(sql.size()),
-                           SQLITE_PREPARE_PERSISTENT, &handle, nullptr) != SQLITE_OK) {
-      throw_error(database_, "prepare '" + std::string(sql) + "'");
+    std::string text{sql};
+    try {
+      found = statements_.try_emplace(text, database_, text).first;
+    } catch (const SQLite::Exception& failure) {
+      throw_error(failure, "prepare '" + text + "'");
     }
-    std::unique_ptr<sqlite3_stmt, statement_finalizer> owned{handle};
-    found = statements_.emplace(std::string(sql), std::move(owned)).first;
   }
   // Two live uses of one cached statement would step each other's rows.
-  assert(!sqlite3_stmt_busy(found->second.get()));
-  return statement{found->second.get()};
+  assert(!found->second.hasRow() && !found->second.isDone());
+  return statement{found->second};
 }
 
 void connection::execute(const std::string& sql) {
-  if (sqlite3_exec(database_, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) {
-    throw_error(database_, sql);
+  try {
+    database_.exec(sql);
+  } catch (const SQLite::Exception& failure) {
+    throw_error(failure, sql);
   }
 }
 
-std::int64_t connection::changes() const { return sqlite3_changes64(database_); }
+std::int64_t connection::changes() const { return database_.getChanges(); }
 
-bool connection::in_transaction() const { return sqlite3_get_autocommit(database_) == 0; }
-
-void connection::statement_finalizer::operator()(sqlite3_stmt* handle) const {
-  sqlite3_finalize(handle);
+bool connection::in_transaction() const {
+  // SQLiteCpp has no call for this; the C API answers it.
+  return sqlite3_get_autocommit(database_.getHandle()) == 0;
 }
 
 }  // namespace livechat::store::sqlite

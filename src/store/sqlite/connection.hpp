@@ -1,19 +1,19 @@
 #pragma once
-// An open SQLite database file, configured as every livechat connection must be, with a cache
-// of its prepared statements. Used by one thread at a time (the pool sees to that).
+// An open SQLite database file (a SQLiteCpp database), configured as every livechat connection
+// must be, with a cache of its prepared statements. Used by one thread at a time (the pool sees
+// to that).
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
 
 #include <cstdint>
 #include <functional>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 
 #include "store/sql_hash.hpp"
 #include "store/sqlite/statement.hpp"
-
-struct sqlite3;
-struct sqlite3_stmt;
 
 namespace livechat::store::sqlite {
 
@@ -23,7 +23,6 @@ class connection {
   /// synchronous=FULL (a commit survives power loss), foreign keys enforced, and a 5 s busy
   /// timeout for locks held by other processes. Throws store_error on failure.
   explicit connection(const std::string& path);
-  ~connection();
 
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;
@@ -41,18 +40,15 @@ class connection {
   /// True while an explicit transaction is open.
   bool in_transaction() const;
 
- private:
-  struct statement_finalizer {
-    void operator()(sqlite3_stmt* handle) const;
-  };
-  void configure();
-  void close() noexcept;
+  /// The SQLiteCpp database, for SQLiteCpp's transactions.
+  SQLite::Database& database() noexcept { return database_; }
 
-  sqlite3* database_ = nullptr;
+ private:
+  void configure();
+
+  SQLite::Database database_;
   // Declared after database_ so that every statement is finalized before the close.
-  std::unordered_map<std::string, std::unique_ptr<sqlite3_stmt, statement_finalizer>, sql_hash,
-                     std::equal_to<>>
-      statements_;
+  std::unordered_map<std::string, SQLite::Statement, sql_hash, std::equal_to<>> statements_;
 };
 
 }  // namespace livechat::store::sqlite

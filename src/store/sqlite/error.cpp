@@ -1,6 +1,6 @@
 #include "store/sqlite/error.hpp"
 
-#include <sqlite3.h>
+#include <SQLiteCpp/Exception.h>
 
 #include <string>
 
@@ -8,19 +8,11 @@
 
 namespace livechat::store::sqlite {
 
-void throw_error(sqlite3* database, std::string_view context) {
+void throw_error(const SQLite::Exception& failure, std::string_view context) {
   std::string message{"sqlite: "};
   message.append(context);
   message.append(": ");
-  message.append(database != nullptr ? sqlite3_errmsg(database) : "out of memory");
-  throw store_error(message);
-}
-
-void throw_error(int result_code, std::string_view context) {
-  std::string message{"sqlite: "};
-  message.append(context);
-  message.append(": ");
-  message.append(sqlite3_errstr(result_code));
+  message.append(failure.what());
   throw store_error(message);
 }
 

@@ -1,19 +1,22 @@
 #pragma once
 // One execution of a prepared SQLite statement: bind parameters, step through rows, read
-// columns. The statement itself stays cached in its connection; this handle only borrows it.
+// columns. The SQLiteCpp statement itself stays cached in its connection; this handle only
+// borrows it, resets it when done and turns its failures into store_error.
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-struct sqlite3_stmt;
+namespace SQLite {
+class Statement;
+}
 
 namespace livechat::store::sqlite {
 
 class statement {
  public:
-  /// Borrows `handle`, which the connection owns and keeps prepared.
-  explicit statement(sqlite3_stmt* handle) noexcept : handle_(handle) {}
+  /// Borrows `prepared`, which the connection owns and keeps prepared.
+  explicit statement(SQLite::Statement& prepared) noexcept : statement_(prepared) {}
 
   /// Resets the statement and clears its bindings, so a half-read result never keeps a read
   /// snapshot open and the next use starts clean.
@@ -24,6 +27,8 @@ class statement {
 
   /// Binds parameter `index` (from 1). Text is copied, so temporaries are safe to pass.
   statement& bind(int index, std::int64_t value);
+  statement& bind(int index, const std::string& value);
+  /// SQLiteCpp binds text only from a std::string or a NUL-terminated string: this costs one.
   statement& bind(int index, std::string_view value);
 
   /// Binds `values` to parameters 1, 2, 3…
@@ -46,7 +51,7 @@ class statement {
   std::string column_text(int column) const;
 
  private:
-  sqlite3_stmt* handle_;
+  SQLite::Statement& statement_;
 };
 
 }  // namespace livechat::store::sqlite

@@ -1,25 +1,23 @@
 #include "store/sqlite/transaction.hpp"
 
+#include "store/sqlite/error.hpp"
+
 namespace livechat::store::sqlite {
 
-transaction::transaction(connection& database, kind mode) : connection_(database) {
-  connection_.prepare(mode == kind::write ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED").run();
-}
-
-transaction::~transaction() {
-  // SQLite rolls back by itself after some failures (disk full, I/O error); then there is
-  // nothing left to roll back.
-  if (committed_ || !connection_.in_transaction()) return;
-  try {
-    connection_.prepare("ROLLBACK").run();
-  } catch (...) {
-    // Nothing better to do from a destructor: the connection's next BEGIN reports the trouble.
-  }
+transaction::transaction(connection& database, kind mode) try
+    : transaction_(database.database(), mode == kind::write
+                                             ? SQLite::TransactionBehavior::IMMEDIATE
+                                             : SQLite::TransactionBehavior::DEFERRED) {
+} catch (const SQLite::Exception& failure) {
+  throw_error(failure, mode == kind::write ? "BEGIN IMMEDIATE" : "BEGIN DEFERRED");
 }
 
 void transaction::commit() {
-  connection_.prepare("COMMIT").run();
-  committed_ = true;
+  try {
+    transaction_.commit();
+  } catch (const SQLite::Exception& failure) {
+    throw_error(failure, "COMMIT");
+  }
 }
 
 }  // namespace livechat::store::sqlite

@@ -1,6 +1,8 @@
 #pragma once
 // A transaction that rolls back unless committed, so an exception anywhere inside leaves the
-// database as it was.
+// database as it was: SQLiteCpp's Transaction, with its failures turned into store_error.
+
+#include <SQLiteCpp/Transaction.h>
 
 #include "store/sqlite/connection.hpp"
 
@@ -14,10 +16,11 @@ class transaction {
             // read before they write cannot deadlock upgrading their locks
   };
 
+  /// Begins the transaction. Throws store_error on failure (a lock not granted in time).
   transaction(connection& database, kind mode);
 
-  /// Rolls back when commit() was not reached; never throws.
-  ~transaction();
+  /// Rolls back when commit() was not reached; never throws (SQLiteCpp's destructor).
+  ~transaction() = default;
 
   transaction(const transaction&) = delete;
   transaction& operator=(const transaction&) = delete;
@@ -26,8 +29,7 @@ class transaction {
   void commit();
 
  private:
-  connection& connection_;
-  bool committed_ = false;
+  SQLite::Transaction transaction_;
 };
 
 }  // namespace livechat::store::sqlite
