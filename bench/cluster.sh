@@ -325,8 +325,12 @@ hot_session() {
     if ! start_cluster "$system" "$nodes" "$dir"; then
       failures+=("$name: the cluster did not start"); stop_all; keep_logs "$name" "$dir"; continue
     fi
+    # Viewers arrive at 1,000/s with 30 s to subscribe: on two shared cores the bench's default
+    # 5,000/s overflowed the Node processes' accept queues (half of Socket.IO's viewers timed out
+    # at 10 s in a 4,000-viewer run), which measures the arrival, not the fan-out.
     args=("${urls[@]}" --label "$system" --connections "$viewers" --messages "$messages"
-          --rate "$rate" --server-pid "$(IFS=,; echo "${node_pids[*]}")" $(bench_spread "$viewers"))
+          --rate "$rate" --server-pid "$(IFS=,; echo "${node_pids[*]}")" $(bench_spread "$viewers")
+          --ramp-rate 1000 --connect-timeout-ms 30000)
     case "$system" in
       livechat) args+=(--protocol sse --path '/api/v1/chats/sse-connect/{room}' --publish tenant
                        --api-key benchkey) ;;
