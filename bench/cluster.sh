@@ -4,13 +4,14 @@
 # process on a free loopback port in a scratch directory and stopped by its pid.
 #
 # Usage: bench/cluster.sh [--quick] [--scenario NAME]... [--only SYSTEM]... [--viewers N]
-#                         [--nodes N] [--rate R] [--messages M] [--out DIR]
+#                         [--nodes N] [--rate R] [--messages M] [--fsync POLICY] [--out DIR]
 #   --scenario NAME   hot-session | cross-node | kill-node (repeatable; default: all three)
 #   --only SYSTEM     livechat | socketio: hot-session's systems (default: both)
 #   --viewers N       hot-session SSE/WebSocket viewers over the nodes (default 60000; --quick 4000)
 #   --nodes N         hot-session nodes of each system (default 4)
 #   --rate R          hot-session messages per second (default 20)
 #   --messages M      hot-session messages (default 200: 10 s at 20/s)
+#   --fsync POLICY    Redis's appendfsync: always (default: the original projects') or everysec
 #   --quick           4,000 viewers, and small cross-node and kill-node runs (about a minute each)
 #   --out DIR         where the results go (default: bench/results/cluster-<date-time>/)
 # Environment:
@@ -44,6 +45,7 @@ viewers=""
 nodes=4
 rate=20
 messages=200
+fsync=always
 out=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -54,6 +56,7 @@ while [ $# -gt 0 ]; do
     --nodes) nodes=${2:?--nodes needs a number}; shift ;;
     --rate) rate=${2:?--rate needs a number}; shift ;;
     --messages) messages=${2:?--messages needs a number}; shift ;;
+    --fsync) fsync=${2:?--fsync needs always or everysec}; shift ;;
     --out) out=${2:?--out needs a directory}; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "cluster.sh: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
@@ -68,6 +71,7 @@ done
 for system in "${systems[@]}"; do
   case "$system" in livechat|socketio) ;; *) echo "cluster.sh: unknown system '$system'" >&2; exit 2 ;; esac
 done
+case "$fsync" in always|everysec) ;; *) echo "cluster.sh: --fsync: always or everysec" >&2; exit 2 ;; esac
 if [ "$quick" = 1 ]; then
   viewers=${viewers:-4000}; room_members=200; room_messages=400; failover_clients=100
 else
@@ -109,7 +113,7 @@ chmod 755 "$scratch"
   echo "redis: $(redis-server --version | sed 's/^Redis server //')"
   echo "postgresql: $("$pg_bin/postgres" --version)"
   echo "node: $(node --version), socket.io $(node -p 'require("./node_modules/socket.io/package.json").version'), @socket.io/redis-adapter $(node -p 'require("./node_modules/@socket.io/redis-adapter/package.json").version'), redis (npm) $(node -p 'require("./node_modules/redis/package.json").version')"
-  echo "mode: $([ "$quick" = 1 ] && echo quick || echo full); BENCH_ARGS: ${BENCH_ARGS:-none}"
+  echo "mode: $([ "$quick" = 1 ] && echo quick || echo full); appendfsync $fsync; BENCH_ARGS: ${BENCH_ARGS:-none}"
 } > "$out/environment.txt"
 
 # --- Processes -----------------------------------------------------------------------------
@@ -169,13 +173,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Redis as the original projects ran it: AOF on, fsync at every write. Sets redis_port, redis_url.
+# Redis as the original projects ran it: AOF on, fsync at every write (or every second with
+# --fsync everysec). Sets redis_port, redis_url.
 start_redis() {
   local dir=$1
   mkdir -p "$dir"
   redis_port=$(free_port)
   redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$dir" --save '' \
-    --appendonly yes --appendfsync always --logfile "$dir/redis.log" --daemonize no &
+    --appendonly yes --appendfsync "$fsync" --logfile "$dir/redis.log" --daemonize no &
   started+=($!)
   redis_url=redis://127.0.0.1:$redis_port
   wait_for "$!" redis-server redis_ping
