@@ -35,6 +35,8 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; }
 
@@ -123,11 +125,6 @@ started=()
 failures=()
 bench_pid=""
 
-free_port() {
-  node -e 'const s = require("net").createServer();
-           s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
-}
-
 # Polls `check` (a command) until it succeeds, or fails when `pid` exited or 30 s passed.
 wait_for() {
   local pid=$1 what=$2 i
@@ -142,18 +139,6 @@ wait_for() {
 }
 redis_ping() { [ "$(redis-cli -p "$redis_port" ping)" = PONG ]; }
 http_ok() { [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 1 "$1" || true)" = 200 ]; }
-
-# SIGTERM, wait up to 15 s, then SIGKILL: one pid this script started.
-stop_pid() {
-  local pid=$1 i
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for i in $(seq 150); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 
 # Stops everything started so far, newest first (nodes before Redis and PostgreSQL).
 stop_all() {
@@ -301,7 +286,7 @@ run_bench() {
   wait "$bench_pid" || status=$?
   bench_pid=""
   printf '{"before":%s,"after":%s}\n' "$before" "$(redis_info)" > "$out/$name.redis.json"
-  if ! node -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))' "$out/$name.json" 2>/dev/null; then
+  if ! is_json_file "$out/$name.json"; then
     failures+=("$name: the bench printed no result (exit status $status; see logs/$name.bench.log)")
     tail -n 20 "$out/logs/$name.bench.log" >&2 || true
     rm -f "$out/$name.json"
@@ -350,30 +335,11 @@ hot_session() {
   done
 }
 
-# Signs up one user on `api`, creates a room; prints "<token> <room>".
-chat_room_setup() {
-  local api=$1 json='Content-Type: application/json' token room
-  local credentials='{"userId":"bench","password":"bench-password"}'
-  curl -sf -X POST "$api/users/signup" -H "$json" -d "$credentials" > /dev/null || return 1
-  token=$(curl -sf -X POST "$api/users/signin" -H "$json" -d "$credentials" | json_field accessToken) \
-    || return 1
-  room=$(curl -sf -X POST "$api/chatrooms" -H "Authorization: Bearer $token" -H "$json" \
-           -d '{"name":"bench"}' | json_field chatRoomId) || return 1
-  echo "$token $room"
-}
-
-json_field() {
-  node -e 'let text = ""; process.stdin.on("data", (d) => (text += d)).on("end", () => {
-             const value = JSON.parse(text)[process.argv[1]];
-             if (value === undefined) process.exit(1);
-             console.log(value); });' "$1"
-}
-
 cross_node() {
   local name=cross-node--livechat dir setup
   dir=$(mktemp -d "$scratch/$name.XXXX")
   echo "-- cross-node / livechat: $room_members STOMP subscribers over 2 nodes, $room_messages messages at 200/s, REST to both nodes"
-  if ! start_cluster livechat 2 "$dir" || ! setup=$(chat_room_setup "${node_urls[0]}"); then
+  if ! start_cluster livechat 2 "$dir" || ! setup=$(livechat_chat_room_setup "${node_urls[0]}"); then
     failures+=("$name: the cluster did not start"); stop_all; keep_logs "$name" "$dir"; return 0
   fi
   run_bench "$name" "${urls[@]}" --label livechat --protocol stomp --path /ws \
