@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "bench/http_publisher.hpp"
+
 namespace livechat::bench {
 namespace {
 
@@ -46,6 +48,18 @@ TEST(BenchOptionsTest, SpreadsOverSeveralNodesAndPublishesToTheFirst) {
   EXPECT_EQ(options.port, 9001);
   EXPECT_FALSE(options.publish_spread);
   EXPECT_TRUE(parse_bench_options({"--api-key", "k", "--publish-spread"}).publish_spread);
+}
+
+TEST(BenchOptionsTest, PublishesToEveryNodeOnlyWhenSpreadIsAskedFor) {
+  const std::vector<std::string> two_nodes{"--url", "http://127.0.0.1:9001", "--url",
+                                           "http://127.0.0.1:9002", "--api-key", "k"};
+  EXPECT_EQ(make_http_publish_target(parse_bench_options(two_nodes)).servers.size(), 1u);
+  auto spread = two_nodes;
+  spread.push_back("--publish-spread");
+  const auto target = make_http_publish_target(parse_bench_options(spread));
+  ASSERT_EQ(target.servers.size(), 2u);
+  EXPECT_EQ(target.servers[0].port, 9001);
+  EXPECT_EQ(target.servers[1].port, 9002);
 }
 
 TEST(BenchOptionsTest, RefusesWhatCannotWork) {
