@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Cluster benchmarks (bench/README.md, "cluster.sh"): livechat nodes on one Redis and one
-# PostgreSQL, against Socket.IO nodes with @socket.io/redis-adapter on the same Redis, every
-# process on a free loopback port in a scratch directory and stopped by its pid.
+# PostgreSQL, against Socket.IO nodes with @socket.io/redis-adapter on a Redis set up the same
+# way, every process on a free loopback port in a scratch directory and stopped by its pid.
 #
 # Usage: bench/cluster.sh [--quick] [--scenario NAME]... [--only SYSTEM]... [--viewers N]
 #                         [--nodes N] [--rate R] [--messages M] [--fsync POLICY] [--out DIR]
@@ -22,8 +22,8 @@
 #   hot-session  one live session; viewers connect straight to the N nodes (the bench spreads them,
 #                from several 127.0.0.x sources); the tenant API publishes on the first node,
 #                open loop, latency from the due time. Then the same against N Socket.IO nodes with
-#                the Redis adapter (WebSocket: Socket.IO has no SSE) on the same Redis. Redis's own
-#                CPU and bytes per message come from INFO before and after each system's run.
+#                the Redis adapter (WebSocket: Socket.IO has no SSE) on a Redis set up alike. Redis's
+#                own CPU and bytes per message come from INFO before and after each system's run.
 #   cross-node   1,000 STOMP subscribers of one room over 2 nodes, 200 msg/s posted over REST to
 #                both nodes in turn: p99 from the due time against FLUSH_INTERVAL_MS + 20 ms.
 #   kill-node    EventSource clients on 2 nodes, messages flowing; kill -9 of one node; its clients
@@ -37,8 +37,6 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
-
-usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; }
 
 quick=0
 scenarios=()
@@ -83,17 +81,9 @@ read -r -a bench_extra <<< "${BENCH_ARGS:-}"
 
 # --- What the machine needs ------------------------------------------------------------------
 
-# bench: Node, and what compare.sh needs; test: redis-server and PostgreSQL (what the cluster
-# suite starts).
-scripts/install-deps.sh bench
+prepare_livechat
+# redis-server and PostgreSQL: what the test suites start, installed with them.
 scripts/install-deps.sh test
-make --no-print-directory npm-deps
-if [ -n "${LIVECHAT:-}" ]; then
-  livechat=$(realpath "$LIVECHAT")
-else
-  make --no-print-directory build
-  livechat=$repo/build/livechat
-fi
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 [ -x "$pg_bin/postgres" ] || { echo "cluster.sh: no PostgreSQL under /usr/lib/postgresql" >&2; exit 1; }
 command -v redis-server > /dev/null || { echo "cluster.sh: redis-server is missing" >&2; exit 1; }
@@ -107,6 +97,7 @@ out=$(cd "$out" && pwd)
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/livechat-cluster.XXXXXX")
 chmod 755 "$scratch"
 
+npm_version() { node -p "require('./node_modules/$1/package.json').version"; }
 {
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "machine: $(uname -srm), $(nproc) cores, $(free -g | awk '/^Mem:/ {print $2}') GiB, nofile $(ulimit -Hn)"
@@ -114,7 +105,8 @@ chmod 755 "$scratch"
   echo "livechat: $(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown) ($livechat)"
   echo "redis: $(redis-server --version | sed 's/^Redis server //')"
   echo "postgresql: $("$pg_bin/postgres" --version)"
-  echo "node: $(node --version), socket.io $(node -p 'require("./node_modules/socket.io/package.json").version'), @socket.io/redis-adapter $(node -p 'require("./node_modules/@socket.io/redis-adapter/package.json").version'), redis (npm) $(node -p 'require("./node_modules/redis/package.json").version')"
+  echo "node: $(node --version), socket.io $(npm_version socket.io)," \
+       "@socket.io/redis-adapter $(npm_version @socket.io/redis-adapter), redis (npm) $(npm_version redis)"
   echo "mode: $([ "$quick" = 1 ] && echo quick || echo full); appendfsync $fsync; BENCH_ARGS: ${BENCH_ARGS:-none}"
 } > "$out/environment.txt"
 
@@ -299,7 +291,8 @@ run_bench() {
 # them over one 127.0.0.x source per 15,000 (below the ~28,000 ports of one source and node).
 bench_spread() {
   local connections=$1
-  echo --processes $(((connections + 14999) / 15000)) --source-addresses $(((connections + 14999) / 15000))
+  local share=$(((connections + 14999) / 15000))
+  echo --processes "$share" --source-addresses "$share"
 }
 
 # --- Scenarios -----------------------------------------------------------------------------

@@ -21,8 +21,6 @@ cd "$repo"
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 
-usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; }
-
 quick=0
 servers=()
 scenarios=()
@@ -58,14 +56,7 @@ read -r -a bench_extra <<< "${BENCH_ARGS:-}"
 
 # --- What the machine needs ------------------------------------------------------------------
 
-scripts/install-deps.sh bench
-make --no-print-directory npm-deps
-if [ -n "${LIVECHAT:-}" ]; then
-  livechat=$(realpath "$LIVECHAT")
-else
-  make --no-print-directory build
-  livechat=$repo/build/livechat
-fi
+prepare_livechat
 if ! "$livechat" bench --help >/dev/null 2>&1; then
   echo "compare.sh: '$livechat bench --help' fails: this build has no load generator" >&2
   exit 1

@@ -1,5 +1,22 @@
 # Shell helpers shared by bench/compare.sh and bench/cluster.sh (sourced, not run).
 
+# Prints the calling script's header comment (from line 2 to `set -euo`) as its usage.
+usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; }
+
+# Installs what the benches need when missing (scripts/install-deps.sh bench, the lockfile's
+# npm packages), then sets `livechat`: $LIVECHAT if set, else build/livechat built by
+# `make build`. Run from the repository's root.
+prepare_livechat() {
+  scripts/install-deps.sh bench
+  make --no-print-directory npm-deps
+  if [ -n "${LIVECHAT:-}" ]; then
+    livechat=$(realpath "$LIVECHAT")
+  else
+    make --no-print-directory build
+    livechat=$PWD/build/livechat
+  fi
+}
+
 # A free TCP port on 127.0.0.1, as the kernel hands one out.
 free_port() {
   node -e 'const s = require("net").createServer();
