@@ -18,8 +18,8 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo"
-
-usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; }
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 quick=0
 servers=()
@@ -56,14 +56,7 @@ read -r -a bench_extra <<< "${BENCH_ARGS:-}"
 
 # --- What the machine needs ------------------------------------------------------------------
 
-scripts/install-deps.sh bench
-make --no-print-directory npm-deps
-if [ -n "${LIVECHAT:-}" ]; then
-  livechat=$(realpath "$LIVECHAT")
-else
-  make --no-print-directory build
-  livechat=$repo/build/livechat
-fi
+prepare_livechat
 if ! "$livechat" bench --help >/dev/null 2>&1; then
   echo "compare.sh: '$livechat bench --help' fails: this build has no load generator" >&2
   exit 1
@@ -103,11 +96,6 @@ bench_pid=""
 measured_pids=""
 port=""
 failures=()
-
-free_port() {
-  node -e 'const s = require("net").createServer();
-           s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
-}
 
 # Polls until the server answers HTTP (any status will do) or its process has exited.
 wait_until_up() {
@@ -180,17 +168,7 @@ start_minimal() {
 # server still there after 15 s gets SIGKILL. Only the pid this script started is signalled.
 stop_server() {
   [ -n "$server_pid" ] || return 0
-  local i
-  kill -TERM "$server_pid" 2>/dev/null || true
-  for i in $(seq 150); do
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$server_pid" 2>/dev/null; then
-    echo "compare.sh: server $server_pid ignored SIGTERM for 15 s; killing it" >&2
-    kill -KILL "$server_pid" 2>/dev/null || true
-  fi
-  wait "$server_pid" 2>/dev/null || true
+  stop_pid "$server_pid"
   server_pid=""
 }
 
@@ -213,28 +191,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-# chat-room on livechat needs a user and a room: sign up, sign in, create the room (SPEC §3, §4).
-# Prints "<access token> <room id>".
-livechat_chat_room_setup() {
-  local api="http://127.0.0.1:$port" json='Content-Type: application/json' token room
-  local credentials='{"userId":"bench","password":"bench-password"}'
-  # Called from an `if`, where set -e does not apply: each step checks its own status.
-  curl -sf -X POST "$api/users/signup" -H "$json" -d "$credentials" > /dev/null || return 1
-  token=$(curl -sf -X POST "$api/users/signin" -H "$json" -d "$credentials" | json_field accessToken) \
-    || return 1
-  room=$(curl -sf -X POST "$api/chatrooms" -H "Authorization: Bearer $token" -H "$json" \
-           -d '{"name":"bench"}' | json_field chatRoomId) || return 1
-  echo "$token $room"
-}
-
-# Reads a JSON object on stdin and prints one of its top-level fields (jq may not be installed).
-json_field() {
-  node -e 'let text = ""; process.stdin.on("data", (d) => (text += d)).on("end", () => {
-             const value = JSON.parse(text)[process.argv[1]];
-             if (value === undefined) process.exit(1);
-             console.log(value); });' "$1"
-}
 
 # --- Runs ----------------------------------------------------------------------------------
 
@@ -268,7 +224,7 @@ run() {
           args+=(--path '/api/v1/chats/sse-connect/{room}' --publish tenant --api-key benchkey) ;;
         chat-room:stomp)
           local setup
-          if ! setup=$(livechat_chat_room_setup); then
+          if ! setup=$(livechat_chat_room_setup "http://127.0.0.1:$port"); then
             failures+=("$name: signing up or creating the room failed")
             stop_server
             return 0
@@ -301,7 +257,7 @@ run() {
   stop_server
   keep_logs "$name" "$dir"
 
-  if ! node -e 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"))' "$out/$name.json" 2>/dev/null; then
+  if ! is_json_file "$out/$name.json"; then
     failures+=("$name: the bench printed no result (exit status $status; see logs/$name.bench.log)")
     tail -n 20 "$out/logs/$name.bench.log" >&2 || true
     rm -f "$out/$name.json"

@@ -63,21 +63,27 @@ std::vector<int> parse_pids(const std::vector<std::string>& values) {
   return pids;
 }
 
-void parse_url(bench_options& options) {
-  auto url = boost::urls::parse_uri(options.url);
+server_address parse_url(const std::string& text) {
+  auto url = boost::urls::parse_uri(text);
   if (!url || url->scheme() != "http" || !url->has_port()) {
     throw bench_options_error(
-        fmt::format("--url: \"{}\" is not http://<IPv4 address>:<port>", options.url));
+        fmt::format("--url: \"{}\" is not http://<IPv4 address>:<port>", text));
   }
   boost::system::error_code error;
   boost::asio::ip::make_address_v4(std::string(url->host()), error);
   auto port = url->port_number();
   if (error || port == 0) {
     throw bench_options_error(
-        fmt::format("--url: \"{}\" is not http://<IPv4 address>:<port>", options.url));
+        fmt::format("--url: \"{}\" is not http://<IPv4 address>:<port>", text));
   }
-  options.host = std::string(url->host());
-  options.port = port;
+  return {std::string(url->host()), port};
+}
+
+void parse_urls(bench_options& options) {
+  options.servers.clear();
+  for (const auto& url : options.urls) options.servers.push_back(parse_url(url));
+  options.host = options.servers.front().host;
+  options.port = options.servers.front().port;
 }
 
 void check(bench_options& options) {
@@ -114,6 +120,10 @@ void check(bench_options& options) {
         }
         break;
     }
+  }
+  if (options.publish_spread && options.publish != publish_mode::tenant &&
+      options.publish != publish_mode::rest) {
+    throw bench_options_error("--publish-spread: only with --publish tenant or rest");
   }
   for (const auto& header : options.publish_headers) {
     if (header.find(':') == std::string::npos || header.find_first_of("\r\n") != std::string::npos) {
@@ -170,7 +180,10 @@ bench_options parse_bench_options(const std::vector<std::string>& arguments) {
   std::size_t hold_ms = options.hold.count();
   std::size_t drain_ms = options.drain.count();
 
-  app.add_option("--url", options.url, "the server: http://<IPv4>:<port>")->capture_default_str();
+  app.add_option("--url", options.urls,
+                 "the server: http://<IPv4>:<port>; repeatable: subscribers spread over them "
+                 "in turn, publishing goes to the first")
+      ->capture_default_str();
   std::string protocol = "sse";
   std::string publish = "tenant";
   app.add_option("--protocol", protocol, "subscribers: stomp, sse, ws or socketio")
@@ -203,6 +216,8 @@ bench_options parse_bench_options(const std::vector<std::string>& arguments) {
       ->capture_default_str();
   app.add_option("--publish-header", options.publish_headers, "http: \"Name: value\", repeatable");
   app.add_option("--api-key", options.api_key, "tenant: the X-Api-Key");
+  app.add_flag("--publish-spread", options.publish_spread,
+               "tenant, rest: publish to every --url in turn instead of the first");
   app.add_option("--publish-connections", options.publish_connections,
                  "HTTP keep-alive connections the publisher uses (one request in flight each)")
       ->capture_default_str();
@@ -239,7 +254,7 @@ bench_options parse_bench_options(const std::vector<std::string>& arguments) {
   options.hold = std::chrono::milliseconds(hold_ms);
   options.drain = std::chrono::milliseconds(drain_ms);
   options.server_pids = parse_pids(pid_values);
-  parse_url(options);
+  parse_urls(options);
   check(options);
   return options;
 }

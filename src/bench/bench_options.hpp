@@ -34,10 +34,20 @@ enum class latency_origin {
   sent,  // when the publisher actually sent it (closed loop): hides that lag; for comparison only
 };
 
+/// One server (node) the subscribers connect to.
+struct server_address {
+  std::string host;  // an IPv4 literal
+  std::uint16_t port = 0;
+};
+
 struct bench_options {
-  std::string url = "http://127.0.0.1:8080";  // scheme http, an IPv4 literal, a port
-  std::string host;                            // from url
-  std::uint16_t port = 8080;                   // from url
+  // --url, repeatable: scheme http, an IPv4 literal, a port. Subscriber i connects to
+  // urls[i % size] (several nodes of a cluster); publishing goes to the first, or to each in
+  // turn with publish_spread.
+  std::vector<std::string> urls{"http://127.0.0.1:8080"};
+  std::vector<server_address> servers;  // from urls, in their order
+  std::string host;                     // servers[0]: where publishing goes
+  std::uint16_t port = 8080;            // servers[0]
 
   subscriber_protocol protocol = subscriber_protocol::sse;
   std::string path;   // "{room}" replaced; empty: the protocol's livechat path
@@ -59,6 +69,7 @@ struct bench_options {
   std::string publish_body = "{marker}";     // http mode; "{marker}" replaced by the text
   std::vector<std::string> publish_headers;  // "Name: value"
   std::string api_key;                       // tenant mode
+  bool publish_spread = false;  // tenant and rest: message k goes to servers[k % size]
   // HTTP keep-alive connections for publishing, one request in flight on each: the most
   // requests the publisher keeps in flight before it falls behind its schedule.
   std::size_t publish_connections = 128;

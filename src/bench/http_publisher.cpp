@@ -20,8 +20,8 @@ constexpr std::size_t max_failures_in_a_row = 20;
 
 http_publish_target make_http_publish_target(const bench_options& options) {
   http_publish_target target;
-  target.host = options.host;
-  target.port = options.port;
+  target.servers = options.publish_spread ? options.servers
+                                          : std::vector<server_address>{options.servers.front()};
   switch (options.publish) {
     case publish_mode::tenant:
       target.target = fmt::format("/api/v1/sessions/{}/messages", options.room);
@@ -40,8 +40,8 @@ http_publish_target make_http_publish_target(const bench_options& options) {
       if (!url || url->scheme() != "http") {
         throw bench_options_error(fmt::format("--publish-url: \"{}\" is not an http URL", text));
       }
-      target.host = std::string(url->host());
-      target.port = url->has_port() ? url->port_number() : 80;
+      target.servers = {{std::string(url->host()),
+                         static_cast<std::uint16_t>(url->has_port() ? url->port_number() : 80)}};
       target.target = std::string(url->encoded_target());
       if (target.target.empty()) target.target = "/";
       target.body = options.publish_body;
@@ -59,16 +59,23 @@ http_publish_target make_http_publish_target(const bench_options& options) {
 
 http_publisher::http_publisher(asio::io_context& io, http_publish_target target,
                                std::size_t connections, publish_events& events)
-    : target_(std::move(target)), events_(events) {
-  // An IPv6 address goes in brackets in a URL.
-  const bool ipv6 = target_.host.find(':') != std::string::npos;
-  const std::string base_url = ipv6 ? fmt::format("http://[{}]:{}", target_.host, target_.port)
-                                    : fmt::format("http://{}:{}", target_.host, target_.port);
+    : target_(std::move(target)), events_(events), free_(target_.servers.size(), 0) {
   net::http_client_options client_options;
   client_options.timeout = request_timeout;
+  // At least one lane per server, so that every server gets its turn.
+  connections = std::max(connections, target_.servers.size());
   for (std::size_t i = 0; i < connections; ++i) {
-    lanes_.push_back(lane{net::http_client::create(io, base_url, client_options)});
+    const auto server = i % target_.servers.size();
+    lanes_.push_back(lane{net::http_client::create(io, base_url(server), client_options), server});
+    ++free_[server];
   }
+}
+
+std::string http_publisher::base_url(std::size_t server) const {
+  const auto& [host, port] = target_.servers[server];
+  // An IPv6 address goes in brackets in a URL.
+  return host.find(':') != std::string::npos ? fmt::format("http://[{}]:{}", host, port)
+                                             : fmt::format("http://{}:{}", host, port);
 }
 
 http_publisher::~http_publisher() {
@@ -80,21 +87,24 @@ void http_publisher::start() {
   events_.ready();
 }
 
-bool http_publisher::can_send() const {
-  return std::any_of(lanes_.begin(), lanes_.end(), [](const lane& each) { return !each.busy; });
-}
+// The next message waits for its own server: spreading alternates strictly.
+bool http_publisher::can_send() const { return free_[next_server_] > 0; }
 
 void http_publisher::send(std::uint64_t sequence, const std::string& contents) {
-  const auto free_lane =
-      std::find_if(lanes_.begin(), lanes_.end(), [](const lane& each) { return !each.busy; });
+  const auto free_lane = std::find_if(lanes_.begin(), lanes_.end(), [this](const lane& each) {
+    return !each.busy && each.server == next_server_;
+  });
   if (free_lane == lanes_.end()) throw std::logic_error("http_publisher::send without a free lane");
+  next_server_ = (next_server_ + 1) % target_.servers.size();
   lane& sending = *free_lane;
   sending.busy = true;
+  --free_[sending.server];
   sending.client->post(
       net::http_client::request{target_.target, replace_placeholder(target_.body, "marker", contents),
                                 target_.headers},
       [this, &sending, sequence](bool ok, int status) {
         sending.busy = false;
+        ++free_[sending.server];
         answered(sending, sequence, ok, status);
       });
 }
@@ -113,8 +123,7 @@ void http_publisher::answered(lane& answering, std::uint64_t sequence, bool ok, 
     const std::string why = answering.client->last_error();
     events_.refused(sequence, why);
     if (++failed_in_a_row_ >= max_failures_in_a_row) {
-      return events_.broken(
-          fmt::format("no answer from {}:{}: {}", target_.host, target_.port, why));
+      return events_.broken(fmt::format("no answer from {}: {}", base_url(answering.server), why));
     }
   }
   events_.ready();

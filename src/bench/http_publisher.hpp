@@ -17,8 +17,9 @@ namespace livechat::bench {
 /// The request each message becomes: livechat's tenant or REST call, or the --publish-url
 /// template; "{marker}" in `body` stands for the message's text.
 struct http_publish_target {
-  std::string host;
-  std::uint16_t port = 0;
+  // Usually one; several with --publish-spread: message k goes to servers[k % size], through
+  // the lanes (keep-alive connections) of that server.
+  std::vector<server_address> servers;
   std::string target;
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
@@ -39,14 +40,18 @@ class http_publisher : public publish_transport {
  private:
   struct lane {
     std::shared_ptr<net::http_client> client;
+    std::size_t server = 0;  // its index in target_.servers
     bool busy = false;
   };
   void answered(lane& answering, std::uint64_t sequence, bool ok, int status);
+  std::string base_url(std::size_t server) const;
 
   http_publish_target target_;
   publish_events& events_;
   std::vector<lane> lanes_;  // never resized after construction: completions hold references
   std::size_t failed_in_a_row_ = 0;  // requests that got no answer, since the last answer
+  std::size_t next_server_ = 0;      // whose turn the next message is
+  std::vector<std::size_t> free_;    // idle lanes per server
 };
 
 }  // namespace livechat::bench

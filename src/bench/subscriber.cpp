@@ -26,20 +26,21 @@ constexpr int reads_per_turn = 4;
 // beyond its status, and a load generator gains nothing from a fresh one per connection.
 constexpr std::string_view websocket_key = "bGl2ZWNoYXQtYmVuY2gtMQ==";
 
-std::string websocket_upgrade(const bench_options& options, std::string_view subprotocols) {
+std::string websocket_upgrade(const bench_options& options, const server_address& server,
+                              std::string_view subprotocols) {
   std::string request = fmt::format(
       "GET {} HTTP/1.1\r\nHost: {}:{}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
       "Sec-WebSocket-Key: {}\r\nSec-WebSocket-Version: 13\r\n",
-      options.subscriber_target(), options.host, options.port, websocket_key);
+      options.subscriber_target(), server.host, server.port, websocket_key);
   if (!subprotocols.empty()) request += fmt::format("Sec-WebSocket-Protocol: {}\r\n", subprotocols);
   request += "\r\n";
   return request;
 }
 
-std::string sse_request(const bench_options& options) {
+std::string sse_request(const bench_options& options, const server_address& server) {
   std::string request = fmt::format(
       "GET {} HTTP/1.1\r\nHost: {}:{}\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n",
-      options.subscriber_target(), options.host, options.port);
+      options.subscriber_target(), server.host, server.port);
   if (!options.token.empty()) request += fmt::format("Authorization: Bearer {}\r\n", options.token);
   request += "\r\n";
   return request;
@@ -75,7 +76,21 @@ std::string_view stomp_header(std::string_view frame, std::string_view name) {
 subscriber_plan make_subscriber_plan(const bench_options& options) {
   subscriber_plan plan;
   plan.protocol = options.protocol;
-  plan.server = tcp::endpoint(asio::ip::make_address_v4(options.host), options.port);
+  for (const auto& server : options.servers) {
+    std::string handshake;
+    switch (options.protocol) {
+      case subscriber_protocol::sse: handshake = sse_request(options, server); break;
+      case subscriber_protocol::stomp:
+        handshake = websocket_upgrade(options, server, "v12.stomp");
+        break;
+      case subscriber_protocol::websocket:
+      case subscriber_protocol::socketio:
+        handshake = websocket_upgrade(options, server, "");
+        break;
+    }
+    plan.servers.push_back(
+        {tcp::endpoint(asio::ip::make_address_v4(server.host), server.port), std::move(handshake)});
+  }
   std::size_t sources = options.source_addresses;
   if (sources == 0) sources = std::max<std::size_t>(1, (options.connections + 19999) / 20000);
   for (std::size_t i = 0; i < sources; ++i) {
@@ -83,22 +98,15 @@ subscriber_plan make_subscriber_plan(const bench_options& options) {
   }
   plan.messages = options.messages;
   plan.connect_timeout = options.connect_timeout;
-  switch (options.protocol) {
-    case subscriber_protocol::sse: plan.handshake = sse_request(options); break;
-    case subscriber_protocol::stomp: {
-      plan.handshake = websocket_upgrade(options, "v12.stomp");
-      std::string connect = "CONNECT\naccept-version:1.2\nhost:" + options.host +
-                            "\nheart-beat:0,0\n";
-      if (!options.token.empty()) connect += "Authorization:Bearer " + options.token + "\n";
-      connect += std::string("\n") + '\0';
-      plan.stomp_connect = stomp_frame_bytes(connect);
-      plan.stomp_subscribe = stomp_frame_bytes(
-          "SUBSCRIBE\nid:sub-0\ndestination:/chat/" + options.room + "\nreceipt:subscribed\n\n" +
-          '\0');
-      break;
-    }
-    case subscriber_protocol::websocket:
-    case subscriber_protocol::socketio: plan.handshake = websocket_upgrade(options, ""); break;
+  if (options.protocol == subscriber_protocol::stomp) {
+    std::string connect = "CONNECT\naccept-version:1.2\nhost:" + options.host +
+                          "\nheart-beat:0,0\n";
+    if (!options.token.empty()) connect += "Authorization:Bearer " + options.token + "\n";
+    connect += std::string("\n") + '\0';
+    plan.stomp_connect = stomp_frame_bytes(connect);
+    plan.stomp_subscribe = stomp_frame_bytes(
+        "SUBSCRIBE\nid:sub-0\ndestination:/chat/" + options.room + "\nreceipt:subscribed\n\n" +
+        '\0');
   }
   return plan;
 }
@@ -116,7 +124,8 @@ void subscriber::start(void (*on_resolved)(void*), void* context) {
   resolved_context_ = context;
   started_us_ = now_microseconds();
   const auto& plan = thread_.plan;
-  const auto source = plan.sources[index_ % plan.sources.size()];
+  const auto& server = plan.servers[index_ % plan.servers.size()];
+  const auto source = plan.sources[(index_ / plan.servers.size()) % plan.sources.size()];
 
   boost::system::error_code error;
   socket_.open(tcp::v4(), error);
@@ -134,7 +143,7 @@ void subscriber::start(void (*on_resolved)(void*), void* context) {
   socket_.bind(tcp::endpoint(source, 0), error);
   if (error) return fail(fmt::format("bind {}: {}", source.to_string(), error.message()));
   socket_.non_blocking(true, error);
-  socket_.async_connect(plan.server, [this](const boost::system::error_code& connect_error) {
+  socket_.async_connect(server.endpoint, [this, &server](const boost::system::error_code& connect_error) {
     if (stage_ != stage::connecting) return;  // timed out meanwhile
     if (connect_error) {
       if (connect_error == boost::system::errc::address_not_available) {
@@ -145,7 +154,7 @@ void subscriber::start(void (*on_resolved)(void*), void* context) {
     boost::system::error_code ignored;
     socket_.set_option(tcp::no_delay(true), ignored);
     stage_ = stage::awaiting_head;
-    send(thread_.plan.handshake);
+    send(server.handshake);
     wait_readable();
   });
 }

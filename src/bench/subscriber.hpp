@@ -27,9 +27,14 @@ namespace livechat::bench {
 /// What every subscriber of a process shares, fixed before the first one connects.
 struct subscriber_plan {
   subscriber_protocol protocol = subscriber_protocol::sse;
-  boost::asio::ip::tcp::endpoint server;
-  std::vector<boost::asio::ip::address_v4> sources;  // connection i binds sources[i % size]
-  std::string handshake;        // the HTTP request
+  // Connection i goes to servers[i % n] (n servers) from sources[(i / n) % size]: every
+  // server gets every source, so each (source, server) pair has its own ephemeral ports.
+  struct server_target {
+    boost::asio::ip::tcp::endpoint endpoint;
+    std::string handshake;  // the HTTP request, its Host header this server's
+  };
+  std::vector<server_target> servers;
+  std::vector<boost::asio::ip::address_v4> sources;
   std::string stomp_connect;    // WebSocket frames, ready to send
   std::string stomp_subscribe;
   std::size_t messages = 0;     // sequence numbers run 0 .. messages-1

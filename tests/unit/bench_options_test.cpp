@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "bench/http_publisher.hpp"
+
 namespace livechat::bench {
 namespace {
 
@@ -38,6 +40,28 @@ TEST(BenchOptionsTest, ReadsAPeerTemplate) {
   EXPECT_TRUE(options.json);
 }
 
+TEST(BenchOptionsTest, SpreadsOverSeveralNodesAndPublishesToTheFirst) {
+  const auto options = parse_bench_options({"--url", "http://127.0.0.1:9001", "--url",
+                                            "http://127.0.0.1:9002", "--api-key", "k"});
+  ASSERT_EQ(options.servers.size(), 2u);
+  EXPECT_EQ(options.servers[1].port, 9002);
+  EXPECT_EQ(options.port, 9001);
+  EXPECT_FALSE(options.publish_spread);
+  EXPECT_TRUE(parse_bench_options({"--api-key", "k", "--publish-spread"}).publish_spread);
+}
+
+TEST(BenchOptionsTest, PublishesToEveryNodeOnlyWhenSpreadIsAskedFor) {
+  const std::vector<std::string> two_nodes{"--url", "http://127.0.0.1:9001", "--url",
+                                           "http://127.0.0.1:9002", "--api-key", "k"};
+  EXPECT_EQ(make_http_publish_target(parse_bench_options(two_nodes)).servers.size(), 1u);
+  auto spread = two_nodes;
+  spread.push_back("--publish-spread");
+  const auto target = make_http_publish_target(parse_bench_options(spread));
+  ASSERT_EQ(target.servers.size(), 2u);
+  EXPECT_EQ(target.servers[0].port, 9001);
+  EXPECT_EQ(target.servers[1].port, 9002);
+}
+
 TEST(BenchOptionsTest, RefusesWhatCannotWork) {
   const std::vector<std::vector<std::string>> bad{
       {"--url", "https://127.0.0.1:1"},
@@ -51,6 +75,8 @@ TEST(BenchOptionsTest, RefusesWhatCannotWork) {
       {"--server-pid", "12x", "--api-key", "k"},
       {"--payload-bytes", "8", "--api-key", "k"},
       {"--publish", "http", "--publish-url", "http://a:1/", "--publish-header", "NoColon"},
+      {"--url", "http://127.0.0.1:1", "--url", "http://localhost:2", "--api-key", "k"},
+      {"--publish", "http", "--publish-url", "http://a:1/", "--publish-spread"},
   };
   for (const auto& arguments : bad) {
     EXPECT_THROW(parse_bench_options(arguments), bench_options_error) << arguments[1];

@@ -1,6 +1,7 @@
 // Socket.IO 4 as the benchmark's peer: rooms joined from the handshake, an HTTP publish endpoint.
 //
-//   node bench/peers/socketio/server.mjs [PORT]     (or PORT=… in the environment; default 8080)
+//   node bench/peers/socketio/server.mjs [PORT] [REDIS_URL]
+//       (or PORT=… / REDIS_URL=… in the environment; default port 8080, no Redis)
 //
 // Subscribers connect with `GET /socket.io/?EIO=4&transport=websocket&room=ID` (or start with
 // long-polling and upgrade, as socket.io-client does) and join room ID ("bench" without one).
@@ -12,10 +13,16 @@
 // comparison says so. Every option is Socket.IO's default: per-message deflate stays off (the
 // engine hands ws `perMessageDeflate: undefined`, which ws reads as off), pings every 25 s with a
 // 20 s timeout, ws without the optional native bufferutil/utf-8-validate addons.
+//
+// With a Redis URL it is one node of a cluster, as Socket.IO documents it: `@socket.io/redis-adapter`
+// on two `redis` clients (a publisher and a subscriber), so an emit on any node reaches the room's
+// sockets on every node that shares the Redis (bench/cluster.sh). The adapter's defaults are kept:
+// one channel per namespace (`socket.io#/#`), each emit encoded once with msgpack and PUBLISHed.
 import { createServer } from "node:http";
 import { Server } from "socket.io";
 
 const port = Number(process.argv[2] ?? process.env.PORT ?? 8080);
+const redisUrl = process.argv[3] ?? process.env.REDIS_URL ?? "";
 const host = "127.0.0.1";
 const publishPath = /^\/publish\/([^/?]+)$/;
 
@@ -36,6 +43,20 @@ const httpServer = createServer((request, response) => {
 });
 
 const io = new Server(httpServer);
+if (redisUrl !== "") {
+  // Imported only here, so that the single-process peer runs without these packages' code.
+  const [{ createClient }, { createAdapter }] = await Promise.all([
+    import("redis"),
+    import("@socket.io/redis-adapter"),
+  ]);
+  const pubClient = createClient({ url: redisUrl });
+  const subClient = pubClient.duplicate();
+  for (const client of [pubClient, subClient]) {
+    client.on("error", (error) => console.error(`redis: ${error.message}`));
+  }
+  await Promise.all([pubClient.connect(), subClient.connect()]);
+  io.adapter(createAdapter(pubClient, subClient));
+}
 
 io.on("connection", (socket) => {
   const room = socket.handshake.query.room;
@@ -43,5 +64,5 @@ io.on("connection", (socket) => {
 });
 
 httpServer.listen(port, host, () => {
-  console.log(`listening on ${host}:${port}`);
+  console.log(`listening on ${host}:${port}${redisUrl ? ` (Redis adapter: ${redisUrl})` : ""}`);
 });
