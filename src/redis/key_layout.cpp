@@ -26,6 +26,11 @@ room_keys keys_for_room(std::string_view room_id) {
           handoff_key(shard), room};
 }
 
+billing_keys billing_keys_for(std::string_view room_id) {
+  const std::string room = shard_tag(shard_of(room_id)) + ":room:" + std::string(room_id);
+  return {room + ":billed", room + ":raw-biller", room + ":claims"};
+}
+
 std::string history_entry_id(std::int64_t id) { return std::to_string(id) + "-0"; }
 
 }  // namespace livechat::redis
