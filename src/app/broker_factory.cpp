@@ -40,7 +40,7 @@ redis::redis_config redis_config_of(const settings& config) {
 }
 
 opened_broker open_broker(const settings& config, store::store& store, broker::message_sink& sink) {
-  if (!config.cluster_mode()) return {std::make_unique<broker::memory_broker>(store, sink), {}};
+  if (!config.cluster_mode()) return {std::make_unique<broker::memory_broker>(store, sink), {}, {}};
   auto made = std::make_unique<broker::redis_broker>(redis_config_of(config), config.history_size,
                                                      config.max_message_length, store, sink);
   const broker::redis_broker& stats = *made;
