@@ -21,6 +21,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -39,7 +40,8 @@ struct delivery_tally {
   std::vector<std::pair<std::int64_t, std::int64_t>> ranges;  // first, last id; ascending
   std::uint64_t raw = 0;                                       // raw messages (no id)
 
-  /// Adds ids first..last (ascending, after what it holds) and `raw_messages`.
+  /// Adds ids first..last (none when first is 0), merged into the ranges held, and
+  /// `raw_messages`.
   void add(std::int64_t first, std::int64_t last, std::uint64_t raw_messages);
 };
 
@@ -57,7 +59,7 @@ class usage_claims : public std::enable_shared_from_this<usage_claims> {
   /// Starts the claims: the first one interval from now.
   void start();
 
-  /// Stops the claims after the one in flight, if any (what is not claimed then is not counted).
+  /// No claim starts after this (what is recorded and not claimed yet is not counted).
   void stop();
 
  private:
