@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <iterator>
 
 #include "model/ids.hpp"
 #include "redis/key_layout.hpp"

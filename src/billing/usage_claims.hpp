@@ -21,7 +21,6 @@
 
 #include <chrono>
 #include <cstdint>
-#include <iterator>
 #include <memory>
 #include <mutex>
 #include <string>
