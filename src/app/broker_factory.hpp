@@ -9,6 +9,7 @@
 #include "app/settings.hpp"
 #include "broker/broker.hpp"
 #include "broker/message_sink.hpp"
+#include "redis/command_client.hpp"
 #include "redis/redis_config.hpp"
 #include "store/store.hpp"
 
@@ -18,6 +19,9 @@ struct opened_broker {
   std::unique_ptr<broker::broker> broker;
   /// Appends the broker's own metrics to the /metrics text; empty in embedded mode.
   std::function<void(std::string&)> append_metrics;
+  /// Cluster mode: the broker's Redis command connection (billing counts through it); null in
+  /// embedded mode.
+  std::shared_ptr<redis::command_client> redis_commands;
 };
 
 /// The Redis server the settings name (REDIS_URL, else REDIS_HOST, REDIS_PORT,

@@ -104,8 +104,16 @@ server::server(const settings& config)
   if (!config.tenant_base_url.empty()) {
     // Usage: each session batch that reached a listener counts its messages once (SPEC 7).
     // Every session listener holds a viewer place; chat rooms' listeners hold none.
-    hub_.observe_batches([this](std::string_view room_id, std::size_t messages) {
-      if (stream_limits_.has_viewers(room_id)) usage_.record(room_id, messages);
+    // In cluster mode each message counts once however many nodes delivered it: claimed in
+    // Redis first (billing/usage_claims.hpp).
+    if (opened_broker_.redis_commands) {
+      claims_ = billing::usage_claims::create(control_.get_executor(), opened_broker_.redis_commands,
+                                              usage_, config.billing_interval);
+    }
+    hub_.observe_batches([this](const fanout::batch& built) {
+      if (!stream_limits_.has_viewers(built.room_id)) return;
+      if (claims_) return claims_->record(built);
+      usage_.record(built.room_id, built.messages.size());
     });
     billing::billing_options options;
     options.tenant_base_url = config.tenant_base_url;
@@ -154,6 +162,7 @@ void server::run() {
     schedule_tick();
   }
   if (billing_) billing_->start();
+  if (claims_) claims_->start();
   signals_.async_wait([this](const boost::system::error_code& error, int signal_number) {
     on_signal(error, signal_number);
   });
@@ -229,6 +238,7 @@ void server::end_streams() {
 void server::wait_for_streams() {
   if (delivery_.open_streams.load() == 0 || std::chrono::steady_clock::now() >= drain_deadline_) {
     // Last, what was delivered is reported, so that no count is lost to the shutdown.
+    if (claims_) claims_->stop();
     if (!billing_) return control_.stop();
     return billing_->stop(billing_flush_timeout, [this] { control_.stop(); });
   }

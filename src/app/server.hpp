@@ -17,6 +17,7 @@
 #include "auth/token_service.hpp"
 #include "auth/user_service.hpp"
 #include "billing/billing_reporter.hpp"
+#include "billing/usage_claims.hpp"
 #include "billing/usage_meter.hpp"
 #include "broker/broker.hpp"
 #include "fanout/batch_inbox.hpp"
@@ -96,6 +97,7 @@ class server {
   std::chrono::steady_clock::time_point drain_deadline_;
   std::shared_ptr<net::listener> listener_;
   std::shared_ptr<billing::billing_reporter> billing_;  // when TENANT_BASE_URL is set
+  std::shared_ptr<billing::usage_claims> claims_;       // and in cluster mode
 };
 
 }  // namespace livechat::app

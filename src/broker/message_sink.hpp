@@ -19,7 +19,9 @@ class message_sink {
   /// Called after the messages are durable, never before. A first id beyond the last one
   /// appended plus one is a gap the broker could not fill (cluster mode, after a long
   /// outage): the sink forgets what it held of the room, so that listeners behind the gap
-  /// resume from the database rather than skip it.
+  /// resume from the database rather than skip it. Raw Chat Sync messages (no id:
+  /// model::message::is_raw) may come among them, in the order received: they are delivered
+  /// to the listeners there are, and neither remembered nor replayed.
   virtual void append(std::string_view room_id, std::span<const model::message> kept) = 0;
 
   /// Messages kept before this node listened to the room (cluster mode: read from Redis when

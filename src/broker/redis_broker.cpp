@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <future>
 
+#include "broker/chat_sync_payload.hpp"
 #include "metrics/metrics.hpp"
 #include "redis/key_layout.hpp"
 #include "redis/redis_error.hpp"
@@ -53,8 +54,10 @@ redis::redis_config named(redis::redis_config config, std::string name) {
 }  // namespace
 
 redis_broker::redis_broker(redis::redis_config config, std::size_t history_size,
-                           store::store& store, message_sink& sink)
+                           std::size_t max_message_length, store::store& store,
+                           message_sink& sink)
     : history_size_(history_size),
+      max_message_length_(max_message_length),
       store_(store),
       sink_(sink),
       work_(asio::make_work_guard(io_)),
@@ -175,6 +178,9 @@ void redis_broker::subscribe(const std::string& room_id) {
     if (feed) return;
     feed = std::make_shared<room_feed>();
     feed->room_id = room_id;
+    // Chat Sync's raw channel of the session: no history to read, so no confirmation to wait
+    // for; what is published there before Redis confirms is not this node's to deliver.
+    subscriber_->subscribe(room_id);
     start_feed(feed);
   });
 }
@@ -183,6 +189,7 @@ void redis_broker::unsubscribe(const std::string& room_id) {
   asio::post(io_, [this, room_id] {
     if (feeds_.erase(room_id) == 0) return;
     subscriber_->unsubscribe(redis::keys_for_room(room_id).channel);
+    subscriber_->unsubscribe(room_id);
   });
 }
 
@@ -306,6 +313,9 @@ void redis_broker::deliver(room_feed& feed, std::vector<room_entry>& entries) {
         feed.last_id = entry.message.id;
         run.push_back(std::move(entry.message));
         break;
+      case room_entry::kind::raw:
+        run.push_back(std::move(entry.message));
+        break;
       case room_entry::kind::closed:
         hand_over();
         sink_.close(feed.room_id);
@@ -328,9 +338,12 @@ void redis_broker::on_channel(std::string_view channel, std::string_view payload
     if (session_id.empty()) return;
     return send_control({"ended", session_id, {}});
   }
-  const auto found = feeds_.find(room_of_channel(channel));
+  const std::string_view room_id = room_of_channel(channel);
+  // Not one of ours: Chat Sync's raw channel, named by the session id itself.
+  const auto found = feeds_.find(room_id.empty() ? channel : room_id);
   if (found == feeds_.end()) return;
   const feed_ptr& feed = found->second;
+  if (room_id.empty()) return on_raw(feed, payload);
   auto entries = decode_channel_payload(payload);
   if (!entries) return spdlog::warn("unreadable payload on {}", channel);
   if (entries->empty()) return;
@@ -347,6 +360,26 @@ void redis_broker::on_channel(std::string_view channel, std::string_view payload
     return sync(feed);
   }
   deliver(*feed, *entries);
+}
+
+void redis_broker::on_raw(const feed_ptr& feed, std::string_view payload) {
+  std::string why;
+  auto message = map_raw_payload(feed->room_id, payload, max_message_length_, model::now(), why);
+  if (!message) {
+    raw_dropped_.fetch_add(1, std::memory_order_relaxed);
+    return spdlog::warn("raw payload on {} dropped: {}", feed->room_id, why);
+  }
+  raw_messages_.fetch_add(1, std::memory_order_relaxed);
+  message->id = -++raw_numbered_;
+  std::vector<room_entry> entries(1);
+  entries.front().type = room_entry::kind::raw;
+  entries.front().message = std::move(*message);
+  // In the order received: behind the channel entries a sync holds, if one runs.
+  if (feed->syncing) {
+    feed->held.push_back(std::move(entries.front()));
+    return;
+  }
+  deliver(*feed, entries);
 }
 
 void redis_broker::wait_in_flight(std::chrono::steady_clock::time_point deadline) {

@@ -16,6 +16,10 @@
 // * Chat Sync's `<sessionId>_END` channels are heard for the node's whole life
 //   (`PSUBSCRIBE *_END`): the node records the end with the `control` script (once in the
 //   cluster) and the store, and the session's listeners everywhere get `closed`.
+// * Chat Sync's raw `<sessionId>` channel is subscribed with the room's own channel (for every
+//   listened room: the broker is not told which ids are sessions): a payload published there
+//   is mapped (chat_sync_payload.hpp), numbered, and handed to the sink in the order received,
+//   with no id; an unreadable or oversized one is dropped, logged and counted.
 //
 // Threads: one thread of its own runs both Redis connections (no blocking call on it, except
 // the store write of a raw session end, which is rare). Every public function may be called
@@ -46,9 +50,10 @@ namespace livechat::broker {
 class redis_broker final : public broker {
  public:
   /// Connects to `config`'s Redis (and keeps reconnecting); `history_size` is HISTORY_SIZE,
-  /// `store` the shared database (history below what Redis holds; raw session ends).
-  redis_broker(redis::redis_config config, std::size_t history_size, store::store& store,
-               message_sink& sink);
+  /// `max_message_length` MAX_MESSAGE_LENGTH (for raw payloads), `store` the shared database
+  /// (history below what Redis holds; raw session ends).
+  redis_broker(redis::redis_config config, std::size_t history_size,
+               std::size_t max_message_length, store::store& store, message_sink& sink);
   ~redis_broker() override;
 
   void publish(std::vector<model::message> messages, publish_callback done) override;
@@ -68,6 +73,15 @@ class redis_broker final : public broker {
   /// The command and subscriber connections' counters (any thread), for /metrics.
   const redis::connection_stats& command_stats() const { return commands_->stats(); }
   const redis::connection_stats& subscriber_stats() const { return subscriber_->stats(); }
+
+  /// The command connection (use it on its executor), for cluster-wide bookkeeping that rides
+  /// on it: billing's claims (billing/usage_claims.hpp).
+  std::shared_ptr<redis::command_client> commands() const { return commands_; }
+
+  /// Raw Chat Sync payloads handed to the sink, and those dropped as unreadable or too large
+  /// (any thread), for /metrics.
+  std::uint64_t raw_messages() const { return raw_messages_.load(std::memory_order_relaxed); }
+  std::uint64_t raw_dropped() const { return raw_dropped_.load(std::memory_order_relaxed); }
 
  private:
   // A room this node listens to. Broker thread only.
@@ -97,7 +111,7 @@ class redis_broker final : public broker {
   void arm_retry();
   void deliver(room_feed& feed, std::vector<room_entry>& entries);
   void on_channel(std::string_view channel, std::string_view payload, std::string_view pattern);
-  void on_session_end(std::string session_id);
+  void on_raw(const feed_ptr& feed, std::string_view payload);
   void send_control(control_request request);
   void resend_controls();  // the control events Redis did not take, once more
   void wait_in_flight(std::chrono::steady_clock::time_point deadline);
@@ -106,6 +120,7 @@ class redis_broker final : public broker {
   std::vector<model::message> redis_messages(const std::string& room_id, std::vector<std::string> range);
 
   const std::size_t history_size_;
+  const std::size_t max_message_length_;
   store::store& store_;
   message_sink& sink_;
 
@@ -115,11 +130,14 @@ class redis_broker final : public broker {
   std::shared_ptr<redis::subscriber> subscriber_;
   boost::asio::steady_timer retry_timer_;
   std::atomic<bool> stopping_{false};
+  std::atomic<std::uint64_t> raw_messages_{0};
+  std::atomic<std::uint64_t> raw_dropped_{0};
 
   // Broker thread only.
   std::unordered_map<std::string, feed_ptr, model::string_hash, std::equal_to<>> feeds_;
   std::vector<control_request> failed_controls_;  // sent again on the retry timer
   bool retry_armed_ = false;
+  std::int64_t raw_numbered_ = 0;  // raw messages numbered so far (their STOMP `raw-n`)
 
   std::thread thread_;
 };

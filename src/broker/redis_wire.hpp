@@ -18,9 +18,9 @@ namespace livechat::broker {
 
 /// One thing that happened in a room, in the room's order.
 struct room_entry {
-  enum class kind { message, closed, left };
+  enum class kind { message, closed, left, raw };
   kind type = kind::message;
-  model::message message;  // kind::message
+  model::message message;  // kind::message; kind::raw: a raw Chat Sync message (no id)
   std::string user_id;     // kind::left
   std::int64_t after_id = 0;  // a control event: the last message id before it
 };

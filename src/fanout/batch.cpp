@@ -18,6 +18,9 @@ std::shared_ptr<const batch> make_batch(std::string room_id, std::vector<model::
   made->message_json.reserve(made->messages.size());
   for (const auto& message : made->messages) {
     made->message_json.push_back(boost::json::serialize(protocol::message_to_json(message)));
+    if (message.is_raw()) continue;
+    if (made->first_id_seen == 0) made->first_id_seen = message.id;
+    made->last_id_seen = message.id;
   }
   if (!made->messages.empty()) {
     made->sse_events = sse::encode_messages_event(made->last_id(), made->message_json);

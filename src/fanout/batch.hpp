@@ -21,7 +21,9 @@ struct member_exit {
 
 struct batch {
   std::string room_id;
-  std::vector<model::message> messages;   // consecutive ids, ascending; may be empty when closing
+  // In the order received: messages with consecutive ids, ascending, and raw Chat Sync
+  // messages (no id) among them; may be empty when closing.
+  std::vector<model::message> messages;
   bool closes_room = false;               // after these messages the room is closed for good
   std::vector<member_exit> exits;         // members who left (rare: empty in nearly every batch)
 
@@ -31,11 +33,21 @@ struct batch {
   // escaping), then the `closed` notice's when closing.
   std::vector<stomp::message_frame_parts> stomp_frames;
 
-  std::int64_t first_id() const { return messages.empty() ? 0 : messages.front().id; }
-  std::int64_t last_id() const { return messages.empty() ? 0 : messages.back().id; }
+  // The first and the last id among the messages, 0 when none has one (all raw, or none):
+  // found once by make_batch, read for every listener.
+  std::int64_t first_id_seen = 0;
+  std::int64_t last_id_seen = 0;
+
+  std::int64_t first_id() const { return first_id_seen; }
+  std::int64_t last_id() const { return last_id_seen; }
+  /// How many of the messages have an id (the others are raw).
+  std::size_t id_count() const {
+    return last_id() == 0 ? 0 : static_cast<std::size_t>(last_id() - first_id() + 1);
+  }
 };
 
-/// Serializes `messages` (consecutive ids of `room_id`) for every wire format.
+/// Serializes `messages` (consecutive ids of `room_id`, raw ones among them) for every wire
+/// format.
 std::shared_ptr<const batch> make_batch(std::string room_id, std::vector<model::message> messages,
                                         bool closes_room, std::vector<member_exit> exits = {});
 

@@ -67,6 +67,11 @@ void room_hub::append(std::string_view room_id, std::span<const model::message> 
     std::scoped_lock lock{mutex_};
     room_state& state = room(room_id);
     for (const model::message& message : kept) {
+      if (message.is_raw()) {
+        // Chat Sync's raw messages are delivered in place, and never remembered.
+        if (state.listeners > 0) state.pending.push_back(message);
+        continue;
+      }
       if (message.id <= state.last_id) continue;  // a broker never repeats; be safe all the same
       // After a gap, a batch must not join both sides: listeners then see the gap at the next
       // batch and resume from the store, which has what fell in it.
@@ -226,7 +231,7 @@ void room_hub::flush() {
   for (work& item : due) {
     auto made = make_batch(std::move(item.room_id), std::move(item.messages), item.closes_room,
                            std::move(item.exits));
-    if (observer_ && !made->messages.empty()) observer_(made->room_id, made->messages.size());
+    if (observer_ && !made->messages.empty()) observer_(*made);
     for (std::size_t thread = 0; thread < thread_count_; ++thread) {
       if (item.listeners_per_thread[thread] > 0) per_thread[thread].push_back(made);
     }

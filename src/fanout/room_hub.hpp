@@ -65,7 +65,8 @@ class room_hub final : public broker::message_sink {
   /// Newly kept messages of one room: ids ascending, following the ones appended before. The
   /// broker calls this after the messages are durable, never before. A gap (the broker could
   /// not fill it) drops the room's memory first: listeners behind it then find no memory to
-  /// fill it from and resume from the store.
+  /// fill it from and resume from the store. Raw messages among them go only to the pending
+  /// batch, in place.
   void append(std::string_view room_id, std::span<const model::message> kept) override;
 
   /// Messages kept before this node listened to the room: into memory, not delivered.
@@ -99,9 +100,9 @@ class room_hub final : public broker::message_sink {
   /// True when something waits for the next flush.
   bool has_pending() const;
 
-  /// Called from flush() for each batch built (so: delivered to at least one listener), with
-  /// its room and message count; for usage reporting. Set before the first flush.
-  void observe_batches(std::function<void(std::string_view room_id, std::size_t messages)> observer) {
+  /// Called from flush() for each batch with messages built (so: delivered to at least one
+  /// listener); for usage reporting. Set before the first flush.
+  void observe_batches(std::function<void(const batch& built)> observer) {
     observer_ = std::move(observer);
   }
 
@@ -132,7 +133,7 @@ class room_hub final : public broker::message_sink {
   const std::size_t history_size_;
   const delivery_function deliver_;
   const std::function<void()> on_pending_;
-  std::function<void(std::string_view, std::size_t)> observer_;
+  std::function<void(const batch&)> observer_;
   broker::broker* broker_ = nullptr;
 
   mutable std::mutex mutex_;

@@ -259,14 +259,12 @@ bool room_subscription::deliver_live(const std::shared_ptr<const batch>& deliver
   if (plan.whole() && !exit_after) {
     queued = send_batch(delivered);
   } else {
-    std::span<const model::message> messages(delivered->messages);
-    messages = messages.subspan(std::min(plan.skip, messages.size()));
-    if (exit_after) {
-      // The member's exit: what was kept before it, then `left`, then nothing.
-      const auto past = std::find_if(messages.begin(), messages.end(), [&](const auto& message) {
-        return message.id > *exit_after;
-      });
-      messages = std::span(messages.begin(), past);
+    // What the subscriber lacks: the ids past what it has seen, and every raw message (never
+    // replayed, so never seen); up to the member's exit, if any: then `left`, then nothing.
+    std::vector<model::message> messages;
+    for (const model::message& message : delivered->messages) {
+      if (exit_after && !message.is_raw() && message.id > *exit_after) break;
+      if (message.is_raw() || message.id > cursor_.last_seen()) messages.push_back(message);
     }
     if (!messages.empty()) queued = send_messages(messages);
     if (queued && exit_after) {
@@ -279,7 +277,8 @@ bool room_subscription::deliver_live(const std::shared_ptr<const batch>& deliver
     give_up();
     return false;
   }
-  if (!delivered->messages.empty()) cursor_.advance(delivered->last_id());
+  // A batch of raw messages only moves no cursor (nor makes a live-only one strict).
+  if (delivered->last_id() > 0) cursor_.advance(delivered->last_id());
   if (delivered->closes_room || exit_after) closed_ = true;
   return true;
 }

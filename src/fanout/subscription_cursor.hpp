@@ -17,7 +17,7 @@ class subscription_cursor {
       : last_seen_(last_seen), strict_(strict) {}
 
   struct plan {
-    std::size_t skip = 0;        // messages at the front of the batch the subscriber already has
+    std::size_t skip = 0;        // messages with an id the subscriber already has (the first ones)
     std::int64_t gap_after = 0;  // when gap_up_to > gap_after: ids (gap_after, gap_up_to] are
     std::int64_t gap_up_to = 0;  // missing before the batch and must be delivered first
     bool whole() const { return skip == 0 && gap_up_to <= gap_after; }

@@ -29,12 +29,18 @@ struct room {
 
 struct message {
   std::string room_id;        // a chat room's or a live-stream session's UUID
-  std::int64_t id = 0;        // the room's sequence number: 1, 2, 3… without gaps
+  // The room's sequence number: 1, 2, 3… without gaps. Negative for a raw Chat Sync message
+  // (SPEC 6: published straight on Redis, delivered live, never kept): -n, its number n among
+  // the raw messages this node delivered, which only names it on STOMP (`raw-n`).
+  std::int64_t id = 0;
   std::string sender;
   std::string contents;
   timestamp sent_at;
   std::string nickname;         // empty when the tenant supplied none
   std::string profile_img_url;  // empty when the tenant supplied none
+
+  /// A raw Chat Sync message: no id, not in history.
+  bool is_raw() const { return id < 0; }
 };
 
 }  // namespace livechat::model

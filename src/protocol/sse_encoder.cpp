@@ -14,7 +14,9 @@ std::string encode_messages_event(std::int64_t last_id, std::span<const std::str
   std::string event;
   event.reserve(size);
   // Serialized JSON never contains a raw line break, so the array fits on one data: line.
-  fmt::format_to(std::back_inserter(event), "id: {}\ndata: [", last_id);
+  // Without an id line the client's Last-Event-ID stays at the last id it saw.
+  if (last_id > 0) fmt::format_to(std::back_inserter(event), "id: {}\n", last_id);
+  event += "data: [";
   for (std::size_t i = 0; i < message_json.size(); ++i) {
     if (i > 0) event.push_back(',');
     event += message_json[i];

@@ -17,6 +17,7 @@ std::string_view keep_alive_comment();  // ": ping\n\n"
 
 /// One event for one tick: `id:` the last message's id, `data:` the JSON array of the messages
 /// (each element already serialized). Default event type, so `EventSource.onmessage` gets it.
+/// `last_id` 0: no `id:` line (the event holds only raw Chat Sync messages, which have none).
 std::string encode_messages_event(std::int64_t last_id, std::span<const std::string> message_json);
 
 /// The end of a room or session: `event: closed` with `{"type":"closed","roomId":…}`.

@@ -29,6 +29,7 @@ std::optional<std::string> parse_send_destination(std::string_view destination) 
 }
 
 std::string message_id(std::string_view room_id, std::int64_t id) {
+  if (id < 0) return fmt::format("{}:raw-{}", room_id, -id);
   return fmt::format("{}:{}", room_id, id);
 }
 

@@ -20,7 +20,7 @@ std::optional<std::string> parse_subscribe_destination(std::string_view destinat
 /// The room id in a SEND destination `/queue/message/{id}`, or nullopt.
 std::optional<std::string> parse_send_destination(std::string_view destination);
 
-/// "{roomId}:{id}": a MESSAGE frame's message-id.
+/// "{roomId}:{id}": a MESSAGE frame's message-id; "{roomId}:raw-{n}" for raw message -n (SPEC 6).
 std::string message_id(std::string_view room_id, std::int64_t id);
 
 /// The MESSAGE frame that tells a subscriber its room closed: body

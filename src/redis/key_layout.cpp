@@ -6,6 +6,11 @@ namespace {
 
 std::string shard_tag(int shard) { return "{lc:" + std::to_string(shard) + "}"; }
 
+// `{lc:S}:room:<id>`: the room's channel, and the start of each of its keys.
+std::string room_prefix(int shard, std::string_view room_id) {
+  return shard_tag(shard) + ":room:" + std::string(room_id);
+}
+
 }  // namespace
 
 int shard_of(std::string_view room_id) {
@@ -21,9 +26,14 @@ std::string handoff_key(int shard) { return shard_tag(shard) + ":handoff"; }
 
 room_keys keys_for_room(std::string_view room_id) {
   int shard = shard_of(room_id);
-  std::string room = shard_tag(shard) + ":room:" + std::string(room_id);
+  std::string room = room_prefix(shard, room_id);
   return {room + ":state", room + ":history", room + ":left", room + ":commits",
           handoff_key(shard), room};
+}
+
+billing_keys billing_keys_for(std::string_view room_id) {
+  const std::string room = room_prefix(shard_of(room_id), room_id);
+  return {room + ":billed", room + ":raw-biller", room + ":claims"};
 }
 
 std::string history_entry_id(std::int64_t id) { return std::to_string(id) + "-0"; }

@@ -11,6 +11,9 @@
 //   {lc:S}:room:<id>:left     set: user ids whose membership was revoked (exit), until rejoined
 //   {lc:S}:room:<id>:commits  sorted set: committed id ranges above the watermark, not yet
 //                             contiguous with it (member last id, score first id)
+//   {lc:S}:room:<id>:billed   bitmap: bit n set once message n was counted for billing
+//   {lc:S}:room:<id>:raw-biller  string: the node that counts the session's raw messages (a lease)
+//   {lc:S}:room:<id>:claims   hash: per node id, its last billing claim's number and answer
 //   {lc:S}:handoff            stream: one entry per message for the saver (fields room, id, m)
 //   channel {lc:S}:room:<id>  the room's pub/sub channel (a JSON array of messages and events)
 //
@@ -47,6 +50,15 @@ struct room_keys {
 
 /// Every key and the channel of `room_id`.
 room_keys keys_for_room(std::string_view room_id);
+
+struct billing_keys {
+  std::string billed;
+  std::string raw_biller;
+  std::string claims;
+};
+
+/// The keys the `billing_claim` script keeps for session `room_id`.
+billing_keys billing_keys_for(std::string_view room_id);
 
 /// The history stream's entry id of message `id` (`<id>-0`), for XRANGE.
 std::string history_entry_id(std::int64_t id);

@@ -7,6 +7,7 @@ namespace livechat::redis::script_sources {
 extern const std::string_view publish;
 extern const std::string_view control;
 extern const std::string_view saver_commit;
+extern const std::string_view billing_claim;
 }  // namespace livechat::redis::script_sources
 
 namespace livechat::redis::scripts {
@@ -23,6 +24,11 @@ const script& control() {
 
 const script& saver_commit() {
   static const script instance("saver_commit", script_sources::saver_commit);
+  return instance;
+}
+
+const script& billing_claim() {
+  static const script instance("billing_claim", script_sources::billing_claim);
   return instance;
 }
 

@@ -15,4 +15,7 @@ const script& control();
 /// Advances rooms' committed watermarks and acknowledges hand-off entries (the saver).
 const script& saver_commit();
 
+/// Counts a node's deliveries of one session for billing, each message once in the cluster.
+const script& billing_claim();
+
 }  // namespace livechat::redis::scripts

@@ -38,10 +38,12 @@ class sse_session::room_stream final : public fanout::room_subscription {
   bool send_messages(std::span<const model::message> messages) override {
     std::vector<std::string> json;
     json.reserve(messages.size());
+    std::int64_t last_id = 0;  // the event's id: its last message with one (raw ones have none)
     for (const auto& message : messages) {
       json.push_back(boost::json::serialize(protocol::message_to_json(message)));
+      if (!message.is_raw()) last_id = message.id;
     }
-    return session_.queue().push_owned(encode_messages_event(messages.back().id, json));
+    return session_.queue().push_owned(encode_messages_event(last_id, json));
   }
 
   bool send_closed() override {

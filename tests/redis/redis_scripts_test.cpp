@@ -125,6 +125,27 @@ class RedisScripts : public ::testing::Test {
     return *result;
   }
 
+  /// billing_claim by `node` (claim `number`) of id `ranges` and `raw` raw messages: {ids, raw}.
+  std::pair<long long, long long> claim(std::string_view node, int number,
+                                        const std::vector<std::pair<long long, long long>>& ranges,
+                                        int raw = 0, int lease_ms = 60000) {
+    const auto keys = billing_keys_for(room_id);
+    std::vector<std::string> owned = {std::string(node), std::to_string(number),
+                                      std::to_string(lease_ms), "3600", std::to_string(raw)};
+    for (auto [first, last] : ranges) {
+      owned.push_back(std::to_string(first));
+      owned.push_back(std::to_string(last));
+    }
+    const std::vector<std::string_view> key_views = {keys.billed, keys.raw_biller, keys.claims};
+    const std::vector<std::string_view> args(owned.begin(), owned.end());
+    std::optional<outcome> result;
+    client_->evalsha(scripts::billing_claim(), key_views, args,
+                     [&](error_code error, reply answer) { result = outcome{error, std::move(answer)}; });
+    EXPECT_TRUE(run_until(io_, [&] { return result.has_value(); }));
+    EXPECT_FALSE(result->error) << result->answer.text;
+    return {result->answer.elements.at(0).integer, result->answer.elements.at(1).integer};
+  }
+
   /// The history stream's entry ids, in order.
   std::vector<std::string> history_ids() {
     std::vector<std::string> ids;
@@ -342,6 +363,41 @@ TEST_F(RedisScripts, SaverCommitAcknowledgesAndRemovesHandOffEntries) {
   EXPECT_EQ(server_.command({"XPENDING", keys_.handoff, std::string(saver_group)}).elements.at(0).integer, 0);
   // What is left is the saver's lag: the one entry nobody committed.
   EXPECT_EQ(server_.command({"XLEN", keys_.handoff}).integer, 1);
+}
+
+
+TEST_F(RedisScripts, BillingClaimCountsEachIdOnceWhateverNodesAndRangesClaimIt) {
+  using counts = std::pair<long long, long long>;
+  EXPECT_EQ(claim("node-a", 1, {{1, 30}}), counts(30, 0));
+  // Node B delivered 20…45: only 31…45 are new. Ranges that cross and miss byte boundaries.
+  EXPECT_EQ(claim("node-b", 1, {{3, 5}, {20, 45}}), counts(15, 0));
+  EXPECT_EQ(claim("node-a", 2, {{31, 50}, {52, 52}}), counts(6, 0));  // 46…50 and 52
+  EXPECT_EQ(claim("node-b", 2, {{1, 1000}}), counts(1000 - 51, 0));
+  EXPECT_EQ(server_.command({"BITCOUNT", billing_keys_for(room_id).billed}).integer, 1000);
+  EXPECT_GT(server_.command({"TTL", billing_keys_for(room_id).billed}).integer, 0);
+}
+
+TEST_F(RedisScripts, BillingClaimSentAgainGetsItsFirstAnswerBack) {
+  using counts = std::pair<long long, long long>;
+  EXPECT_EQ(claim("node-a", 7, {{1, 10}}, 2), counts(10, 2));
+  // Its reply was lost: the same claim again answers the same, and counts nothing more.
+  EXPECT_EQ(claim("node-a", 7, {{1, 10}}, 2), counts(10, 2));
+  EXPECT_EQ(claim("node-a", 8, {{1, 10}}, 0), counts(0, 0));
+}
+
+TEST_F(RedisScripts, BillingClaimCountsRawMessagesOnTheLeaseHolderOnly) {
+  using counts = std::pair<long long, long long>;
+  EXPECT_EQ(claim("node-a", 1, {}, 3, 200), counts(0, 3));   // takes the lease
+  EXPECT_EQ(claim("node-b", 1, {}, 3, 200), counts(0, 0));   // the same raw messages, not again
+  EXPECT_EQ(claim("node-a", 2, {}, 1, 200), counts(0, 1));   // renews it
+  EXPECT_EQ(claim("node-b", 2, {}, 0, 200), counts(0, 0));   // no raw messages: takes nothing
+  EXPECT_EQ(server_.command({"GET", billing_keys_for(room_id).raw_biller}).text, "node-a");
+  // Node A stopped claiming raw messages: once its lease lapsed, node B counts them.
+  server_.command({"PEXPIRE", billing_keys_for(room_id).raw_biller, "1"});
+  ASSERT_TRUE(run_until(io_, [&] {
+    return server_.command({"EXISTS", billing_keys_for(room_id).raw_biller}).integer == 0;
+  }));
+  EXPECT_EQ(claim("node-b", 3, {}, 4, 200), counts(0, 4));
 }
 
 }  // namespace

@@ -365,6 +365,33 @@ TEST_F(RoomSubscriptionTest, HeldBatchOverlappingTheReplayIsTrimmed) {
   EXPECT_EQ(resumed->unflushed(), 0u);
 }
 
+TEST_F(RoomSubscriptionTest, RawMessagesInAHeldBatchTheReplayOverlapsAreAllDelivered) {
+  // Raw Chat Sync messages (no id, SPEC 6) are never replayed: whatever part of their batch the
+  // replay covered, they are new to the subscriber.
+  sqlite_.append_messages(make_messages(room, 1, 50));
+  auto release = block_workers();
+  const auto resumed = subscribe(0);
+  sqlite_.append_messages(make_messages(room, 51, 55));
+  model::message raw = livechat::testing::make_message(room, -1);
+  std::vector<model::message> newer = {raw};
+  for (auto& message : make_messages(room, 51, 60)) {
+    newer.push_back(std::move(message));
+    raw.id -= 1;
+    newer.push_back(raw);
+  }
+  hub_.append(room, newer);
+  tick();  // raw, 51, raw, 52 … 60, raw: held
+  release.set_value();
+  drain_workers();  // the read saw 1..55
+  sqlite_.append_messages(make_messages(room, 56, 60));
+  run_io_until([&] { return resumed->ids().size() >= 71; });
+
+  std::vector<std::int64_t> expected = id_range(1, 55);
+  for (std::int64_t raw_id = -1; raw_id >= -6; --raw_id) expected.push_back(raw_id);
+  for (std::int64_t id = 56; id <= 60; ++id) expected.insert(expected.end(), {id, -id + 49});
+  EXPECT_EQ(resumed->ids(), expected);
+}
+
 TEST_F(RoomSubscriptionTest, ReplayWaitsWhileTheConnectionsQueueIsFull) {
   publish(200);  // nobody listened: only the store has them
   auto resumed = std::make_shared<recording_subscription>(services_, room, 0);

@@ -82,5 +82,31 @@ TEST(SseEncoderTest, ClosingBatchWithoutMessagesHoldsOnlyTheClosedEvent) {
   EXPECT_EQ(made->sse_events, encode_closed_event(room_id));
 }
 
+TEST(SseEncoderTest, RawMessagesHaveNoIdAndLeaveTheEventIdToTheLastMessageWithOne) {
+  model::message raw = spec_message(-3);  // raw message number 3 (SPEC 6)
+  raw.sender = "system";
+  const auto only_raw = fanout::make_batch(room_id, {raw}, false);
+  const std::string raw_json =
+      R"({"type":"message","roomId":"0e8b6f3a-1c2d-4e5f-8a9b-0c1d2e3f4a5b",)"
+      R"("sender":"system","contents":"hi~","messageTimestamp":"2026-05-10T23:11:00.123Z"})";
+  EXPECT_EQ(only_raw->first_id(), 0);
+  EXPECT_EQ(only_raw->last_id(), 0);
+  EXPECT_EQ(only_raw->id_count(), 0u);
+  EXPECT_EQ(only_raw->sse_events, "data: [" + raw_json + "]\n\n") << "no id: line";
+
+  const auto mixed = fanout::make_batch(room_id, {spec_message(7), raw, spec_message(8), raw}, false);
+  EXPECT_EQ(mixed->first_id(), 7);
+  EXPECT_EQ(mixed->last_id(), 8);
+  EXPECT_EQ(mixed->id_count(), 2u);
+  ASSERT_EQ(mixed->message_json.size(), 4u);
+  EXPECT_EQ(mixed->message_json[1], raw_json);
+  EXPECT_TRUE(mixed->sse_events.starts_with("id: 8\ndata: [")) << mixed->sse_events;
+  ASSERT_EQ(mixed->stomp_frames.size(), 4u);
+  const std::string frame = *mixed->stomp_frames[1].suffix;
+  // `{sessionId}:raw-3`, its colon escaped as every header value's is (STOMP 1.1/1.2).
+  EXPECT_NE(frame.find(std::string("message-id:") + room_id + "\\craw-3\n"), std::string::npos)
+      << frame;
+}
+
 }  // namespace
 }  // namespace livechat::sse

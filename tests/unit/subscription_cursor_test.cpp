@@ -85,5 +85,34 @@ TEST(SubscriptionCursorTest, AdvanceNeverGoesBack) {
   EXPECT_EQ(cursor.last_seen(), 12);
 }
 
+// Raw Chat Sync messages (no id, SPEC 6) ride among the ids in the order received.
+std::shared_ptr<const batch> with_raw_messages(std::int64_t first, std::int64_t last) {
+  std::vector<model::message> messages;
+  model::message raw;
+  raw.room_id = room;
+  raw.id = -1;
+  messages.push_back(raw);
+  for (auto& message : livechat::testing::make_messages(room, first, last)) {
+    messages.push_back(std::move(message));
+    raw.id -= 1;
+    messages.push_back(raw);
+  }
+  return make_batch(room, std::move(messages), false);
+}
+
+TEST(SubscriptionCursorTest, RawMessagesCountForNeitherSkipNorGap) {
+  const subscription_cursor cursor(6);
+  auto plan = cursor.examine(*with_raw_messages(7, 8));
+  EXPECT_TRUE(plan.whole());
+  plan = cursor.examine(*with_raw_messages(5, 8));
+  EXPECT_FALSE(plan.has_gap());
+  EXPECT_EQ(plan.skip, 2u);  // 5 and 6, whatever raw messages stand among them
+  plan = cursor.examine(*with_raw_messages(9, 9));
+  EXPECT_TRUE(plan.has_gap());
+  EXPECT_EQ(plan.gap_up_to, 8);
+  // Raw messages alone: new to everyone, and no sign of a gap however far the cursor is.
+  EXPECT_TRUE(subscription_cursor(100).examine(*with_raw_messages(1, 0)).whole());
+}
+
 }  // namespace
 }  // namespace livechat::fanout

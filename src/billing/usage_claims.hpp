@@ -1,0 +1,97 @@
+#pragma once
+// Cluster mode's usage counting (SPEC 7): each session message is counted once in the cluster,
+// however many nodes delivered it. Every node records what it delivered (ranges of ids, and a
+// number of raw Chat Sync messages, which have no id); every billing interval it claims that
+// in Redis, one `billing_claim` script per session (docs/redis.md), and what the claim counts
+// as new goes to the usage_meter, which reports it to the tenant as in embedded mode.
+//
+// Promises:
+// * An id counts for the first node that claims it, and only for it (Redis's bitmap).
+// * Raw messages count on the node holding the session's raw lease (the first node to claim
+//   raw messages while nobody held it, until it claims none for three intervals); docs/cluster.md
+//   lists what this misses.
+// * A claim that failed (Redis away, or its reply lost) is sent again, the same claim under
+//   the same number, before anything newer of that session: the script answers a repeated
+//   number with its first answer, so a claim is counted once whatever happens to its reply.
+// * Threads: `record` from any thread (one mutex, one map entry per session batch); the rest
+//   runs on the executor given, and on the command client's for Redis.
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "billing/usage_meter.hpp"
+#include "fanout/batch.hpp"
+#include "model/string_hash.hpp"
+#include "redis/command_client.hpp"
+
+namespace livechat::billing {
+
+/// What one node delivered of one session since its last claim.
+struct delivery_tally {
+  std::vector<std::pair<std::int64_t, std::int64_t>> ranges;  // first, last id; ascending
+  std::uint64_t raw = 0;                                       // raw messages (no id)
+
+  /// Adds ids first..last (none when first is 0), merged into the ranges held, and
+  /// `raw_messages`.
+  void add(std::int64_t first, std::int64_t last, std::uint64_t raw_messages);
+};
+
+class usage_claims : public std::enable_shared_from_this<usage_claims> {
+ public:
+  /// Claims every `interval` on `executor`, through `commands` (the broker's connection), and
+  /// records the counts in `meter`, which must outlive it.
+  static std::shared_ptr<usage_claims> create(boost::asio::any_io_executor executor,
+                                              std::shared_ptr<redis::command_client> commands,
+                                              usage_meter& meter, std::chrono::milliseconds interval);
+
+  /// A session batch delivered to at least one listener here.
+  void record(const fanout::batch& delivered);
+
+  /// Starts the claims: the first one interval from now.
+  void start();
+
+  /// No claim starts after this (what is recorded and not claimed yet is not counted).
+  void stop();
+
+ private:
+  usage_claims(boost::asio::any_io_executor executor,
+               std::shared_ptr<redis::command_client> commands, usage_meter& meter,
+               std::chrono::milliseconds interval);
+
+  // A claim sent and not yet answered (or failed, to be sent again as it is).
+  struct claim {
+    std::string session_id;
+    std::uint64_t number = 0;
+    delivery_tally tally;
+    bool in_flight = false;
+  };
+
+  void schedule();
+  void claim_round();
+  void send(std::shared_ptr<claim> sent);
+  void on_answer(const std::shared_ptr<claim>& sent, bool ok, std::uint64_t counted);
+
+  const std::string node_id_;  // random per process: tells this node's claims from others'
+  const std::chrono::milliseconds interval_;
+  std::shared_ptr<redis::command_client> commands_;
+  usage_meter& meter_;
+  boost::asio::steady_timer timer_;
+
+  std::mutex mutex_;
+  std::unordered_map<std::string, delivery_tally, model::string_hash, std::equal_to<>> recorded_;
+
+  // The executor's only.
+  std::unordered_map<std::string, std::shared_ptr<claim>> unsettled_;  // by session: sent, or failed
+  std::uint64_t claims_made_ = 0;
+  bool stopped_ = false;
+};
+
+}  // namespace livechat::billing
