@@ -2,7 +2,6 @@
 
 #include "broker/memory_broker.hpp"
 #include "broker/redis_broker.hpp"
-#include "redis/stats_text.hpp"
 
 namespace livechat::app {
 
@@ -21,13 +20,11 @@ redis::redis_config redis_config_of(const settings& config) {
 }
 
 opened_broker open_broker(const settings& config, store::store& store, broker::message_sink& sink) {
-  if (!config.cluster_mode()) return {std::make_unique<broker::memory_broker>(store, sink), {}};
+  if (!config.cluster_mode()) return {std::make_unique<broker::memory_broker>(store, sink)};
   auto made = std::make_unique<broker::redis_broker>(redis_config_of(config), config.history_size,
                                                      store, sink);
-  const broker::redis_broker& stats = *made;
-  return {std::move(made), [&stats](std::string& out) {
-            redis::append_redis_metrics(out, stats.command_stats(), stats.subscriber_stats());
-          }};
+  broker::redis_broker* redis = made.get();
+  return {std::move(made), redis};
 }
 
 }  // namespace livechat::app

@@ -26,7 +26,9 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -68,6 +70,11 @@ class redis_broker final : public broker {
   /// The command and subscriber connections' counters (any thread), for /metrics.
   const redis::connection_stats& command_stats() const { return commands_->stats(); }
   const redis::connection_stats& subscriber_stats() const { return subscriber_->stats(); }
+
+  /// The saver lag (hand-off entries not yet in the database), read on the command connection
+  /// for /metrics; `done` runs once, on the broker's thread, with nullopt when Redis did not
+  /// answer (at once, on the caller's thread, once the broker is stopping). Any thread.
+  void read_saver_lag(std::function<void(std::optional<std::uint64_t>)> done);
 
  private:
   // A room this node listens to. Broker thread only.

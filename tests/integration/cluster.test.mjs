@@ -8,23 +8,13 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 
-import { createRoom, exitRoom, joinRoom, newUser, request } from './lib/api.mjs';
+import { createRoom, exitRoom, newUser, request } from './lib/api.mjs';
 import { connectStomp, describeIds, openSse, range } from './lib/clients.mjs';
 import {
-  API_KEY, roomChannels, sendThroughOutages, startCluster, waitReady, waitSubscribers,
+  API_KEY, roomChannels, sendThroughOutages, sharedRoom, startCluster, waitReady, waitSubscribers,
 } from './lib/cluster.mjs';
 import { fullHistory, postMessage, sendMessage } from './lib/messages.mjs';
 import { publishOk, sessionSsePath, subscribeConfirmed as subscribe } from './lib/sessions.mjs';
-
-/** A room made by a user of node 0, joined by a user of node 1. */
-async function sharedRoom(nodes) {
-  const [a, b] = nodes;
-  const alice = await newUser(a.url, 'alice');
-  const bob = await newUser(b.url, 'bob');
-  const room = await createRoom(a.url, alice.accessToken, 'across nodes');
-  assert.equal((await joinRoom(b.url, bob.accessToken, room.chatRoomId)).status, 200);
-  return { alice, bob, roomId: room.chatRoomId };
-}
 
 /** Every acknowledged id was seen exactly once, and what was seen ascends without a gap. */
 function assertExactlyOnce(seen, acked, what) {
