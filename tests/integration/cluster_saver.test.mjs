@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
 import { connectStomp, openSse, pollUntil } from './lib/clients.mjs';
-import { sendThroughOutages, sharedRoom, startCluster, waitReady } from './lib/cluster.mjs';
+import { postThroughOutages, sharedRoom, startCluster, waitReady } from './lib/cluster.mjs';
 import { roomKeys } from './lib/handoff.mjs';
-import { assertIds, fullHistory, getHistory, postMessage, sendMessage } from './lib/messages.mjs';
+import { assertIds, fullHistory, getHistory, sendMessage } from './lib/messages.mjs';
 import { scrape } from './lib/metrics.mjs';
 import { freePort } from './lib/server.mjs';
 import { subscribeConfirmed as subscribe } from './lib/sessions.mjs';
@@ -73,13 +73,7 @@ test('Redis restarts while messages flow through two nodes and the saver runs: e
   const saver = await cluster.startSaver();
   const { alice, bob, roomId } = await sharedRoom(cluster.nodes);
 
-  const sender = sendThroughOutages(async (n) => {
-    const [node, user] = n % 2 ? [a, alice] : [b, bob];
-    const res = await postMessage(node.url, user.accessToken, roomId, `flow ${n}`);
-    if (res.status === 201) return [res.json.id];
-    if (res.status !== 503) throw new Error(`a refusal must be 503: ${res.status} ${res.text}`);
-    return [];
-  });
+  const sender = postThroughOutages(cluster.nodes, { alice, bob, roomId });
   await sender.waitForAcked(20);
   await pollUntil(async () => (await cluster.savedIds(roomId)).length > 0, 'the saver to store some', WAIT);
   await cluster.redis.killHard();

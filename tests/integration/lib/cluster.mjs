@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 
 import { createRoom, joinRoom, newUser, request } from './api.mjs';
 import { sleep } from './clients.mjs';
+import { postMessage } from './messages.mjs';
 import { sharedPostgres } from './postgres.mjs';
 import { startRedis } from './redis.mjs';
 import { randomSecret, startServer } from './server.mjs';
@@ -130,4 +131,18 @@ export function sendThroughOutages(sendOne, { intervalMs = 5 } = {}) {
       return { acked: [...acked], refused };
     },
   };
+}
+
+/**
+ * sendThroughOutages of REST posts to a sharedRoom, alternating between the nodes (alice on
+ * node 0, bob on node 1): a 201 counts its id, a 503 a refusal, anything else fails the loop.
+ */
+export function postThroughOutages([a, b], { alice, bob, roomId }) {
+  return sendThroughOutages(async (n) => {
+    const [node, user] = n % 2 ? [a, alice] : [b, bob];
+    const res = await postMessage(node.url, user.accessToken, roomId, `flow ${n}`);
+    if (res.status === 201) return [res.json.id];
+    if (res.status !== 503) throw new Error(`a refusal must be 503: ${res.status} ${res.text}`);
+    return [];
+  });
 }
