@@ -18,10 +18,13 @@ SANITIZER_ENV  = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:quarantine_size_mb
 # third-party code only, each with its reason.
 TSAN_ENV       = TSAN_OPTIONS=halt_on_error=1:abort_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/tsan.supp
 # The integration suites that run threads against each other: fan-out over STOMP and SSE,
-# resume, shutdown, kill -9 and billing's reporter. Not the slow-consumer suite: its figure is RSS,
+# resume, shutdown, kill -9 and billing's reporter; cluster mode (the Redis broker's thread
+# against the hub's and the workers', Redis restarts), the saver alone and in a node
+# (`--with-saver`: its thread beside the node's), two nodes with a saver, a member's exit. About
+# 90 s for the last five under TSan. Not the slow-consumer suite: its figure is RSS,
 # which TSan's shadow memory and allocator inflate (a 64 MiB bound read 67-70 MiB under TSan,
 # within it in Release); slow_stomp_consumer covers the slow path without an RSS figure.
-TSAN_SUITES    = stomp sse sessions lifecycle durability billing
+TSAN_SUITES    = stomp sse sessions lifecycle durability billing cluster saver with_saver cluster_saver room_exit
 
 .PHONY: sanitize-build tsan-build tsan-test run test build deps test-deps npm-deps layering-check unit-test redis-test bench-smoke compare-smoke integration-test browser-test sanitize-test fuzz-test image-test clean
 

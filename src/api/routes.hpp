@@ -57,9 +57,14 @@ void add_docs_routes(router& routes);
 /// GET /healthz (the process runs) and GET /readyz (its database and its broker answer).
 void add_health_routes(router& routes, store::store& store, broker::broker& broker);
 
+/// Adds the metrics of the mode to a scrape's `text`, possibly after an asynchronous read
+/// (cluster mode reads the saver lag from Redis), then calls `done(text)` once, from any thread.
+using metrics_appender =
+    std::function<void(std::string text, std::function<void(std::string)> done)>;
+
 /// GET /metrics: Prometheus text. `messages_delivered` sums the I/O threads' counts;
-/// `append_more`, when set, adds the metrics of the mode (cluster mode's Redis).
+/// `append_more`, when set, adds the metrics of the mode (cluster mode's Redis and saver).
 void add_metrics_route(router& routes, std::function<std::uint64_t()> messages_delivered,
-                       std::function<void(std::string&)> append_more = {});
+                       metrics_appender append_more = {});
 
 }  // namespace livechat::api

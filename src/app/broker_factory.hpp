@@ -2,26 +2,24 @@
 // Picks the broker the settings name: embedded mode's memory_broker, or cluster mode's
 // redis_broker when REDIS_HOST / REDIS_IP / REDIS_URL is set.
 
-#include <functional>
 #include <memory>
-#include <string>
 
 #include "app/settings.hpp"
 #include "broker/broker.hpp"
 #include "broker/message_sink.hpp"
-#include "redis/command_client.hpp"
 #include "redis/redis_config.hpp"
 #include "store/store.hpp"
+
+namespace livechat::broker {
+class redis_broker;
+}  // namespace livechat::broker
 
 namespace livechat::app {
 
 struct opened_broker {
   std::unique_ptr<broker::broker> broker;
-  /// Appends the broker's own metrics to the /metrics text; empty in embedded mode.
-  std::function<void(std::string&)> append_metrics;
-  /// Cluster mode: the broker's Redis command connection (billing counts through it); null in
-  /// embedded mode.
-  std::shared_ptr<redis::command_client> redis_commands;
+  /// The same broker in cluster mode, for what only it has (its Redis figures); else null.
+  broker::redis_broker* redis = nullptr;
 };
 
 /// The Redis server the settings name (REDIS_URL, else REDIS_HOST, REDIS_PORT,

@@ -2,20 +2,16 @@
 
 #include <sodium.h>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
-#include <array>
 #include <iostream>
-#include <memory>
-#include <optional>
 
 #include "app/broker_factory.hpp"
 #include "app/logging.hpp"
+#include "app/saver_factory.hpp"
 #include "app/server.hpp"
 #include "app/settings.hpp"
 #include "app/store_factory.hpp"
 #include "bench/bench_run.hpp"
-#include "saver/background_saver.hpp"
 #include "saver/saver_process.hpp"
 
 namespace {
@@ -25,25 +21,13 @@ using livechat::app::command;
 constexpr int exit_bad_settings = 2;
 constexpr int exit_failure = 1;
 
-// A saver's settings. Its consumer name is this host and port: stable across restarts of one
-// saver (it then reads back what it had read and not acknowledged at once), distinct between
-// savers (on one host they need distinct ports anyway).
-livechat::saver::saver_options saver_options_of(const livechat::app::settings& config) {
-  std::array<char, 256> host{};
-  if (gethostname(host.data(), host.size() - 1) != 0) host = {'l', 'o', 'c', 'a', 'l'};
-  livechat::saver::saver_options options;
-  options.consumer = std::string(host.data()) + ":" + std::to_string(config.port);
-  options.history_size = config.history_size;
-  return options;
-}
-
 int run_saver(const livechat::app::settings& config) {
   const auto database = livechat::app::open_store(config);
   livechat::saver::saver_process_options options;
   options.host = config.host;
   options.port = config.port;
   options.redis = livechat::app::redis_config_of(config);
-  options.saver = saver_options_of(config);
+  options.saver = livechat::app::saver_options_of(config);
   return livechat::saver::run_saver_process(options, *database);
 }
 
@@ -57,17 +41,7 @@ int serve(const livechat::app::settings& config) {
                  "forged by guessing it; cluster mode refuses to start with one");
   }
   livechat::app::server server(config);
-  // `--with-saver` (cluster mode only, settings make sure): a saver on a thread of its own,
-  // with its own connections to Redis and PostgreSQL, stopped after the server.
-  std::unique_ptr<livechat::store::store> saver_database;
-  std::optional<livechat::saver::background_saver> saver;
-  if (config.with_saver) {
-    saver_database = livechat::app::open_store(config);
-    saver.emplace(livechat::app::redis_config_of(config), *saver_database,
-                  saver_options_of(config));
-  }
   server.run();
-  saver.reset();
   spdlog::info("stopped");
   return 0;
 }

@@ -10,6 +10,8 @@
 
 #include "api/routes.hpp"
 #include "app/broker_factory.hpp"
+#include "app/cluster_metrics.hpp"
+#include "app/saver_factory.hpp"
 #include "app/store_factory.hpp"
 
 namespace livechat::app {
@@ -78,6 +80,7 @@ server::server(const settings& config)
            }),
       opened_broker_(open_broker(config, *store_, hub_)),
       broker_(opened_broker_.broker.get()),
+      saver_(open_background_saver(config)),
       rate_limiter_(config.rate_limit_per_s, config.rate_limit_burst),
       rooms_(*store_, *broker_),
       messages_(*store_, *broker_, rate_limiter_, config.max_message_length),
@@ -106,9 +109,10 @@ server::server(const settings& config)
     // Every session listener holds a viewer place; chat rooms' listeners hold none.
     // In cluster mode each message counts once however many nodes delivered it: claimed in
     // Redis first (billing/usage_claims.hpp).
-    if (opened_broker_.redis_commands) {
-      claims_ = billing::usage_claims::create(control_.get_executor(), opened_broker_.redis_commands,
-                                              usage_, config.billing_interval);
+    if (opened_broker_.redis != nullptr) {
+      claims_ = billing::usage_claims::create(control_.get_executor(),
+                                              opened_broker_.redis->commands(), usage_,
+                                              config.billing_interval);
     }
     hub_.observe_batches([this](const fanout::batch& built) {
       if (!stream_limits_.has_viewers(built.room_id)) return;
@@ -132,7 +136,8 @@ server::server(const settings& config)
     std::uint64_t total = 0;
     for (const auto& fanout : thread_fanouts_) total += fanout->messages_delivered();
     return total;
-  }, opened_broker_.append_metrics);
+  }, opened_broker_.redis != nullptr ? cluster_metrics(*opened_broker_.redis, saver_.get())
+                                     : api::metrics_appender{});
 
   const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(config.host), config.port);
   listener_ = std::make_shared<net::listener>(
@@ -258,6 +263,9 @@ void server::finish() {
   for (auto& fanout : thread_fanouts_) fanout->stop_housekeeping();
   hashing_.join();
   workers_.join();
+  // Last the saver, which finishes its batch under way: stored and acknowledged, or left
+  // pending for the next saver.
+  saver_.reset();
 }
 
 }  // namespace livechat::app

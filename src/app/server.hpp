@@ -31,6 +31,7 @@
 #include "rooms/message_service.hpp"
 #include "rooms/rate_limiter.hpp"
 #include "rooms/room_service.hpp"
+#include "saver/background_saver.hpp"
 #include "sessions/session_service.hpp"
 #include "sessions/stream_limits.hpp"
 #include "stomp/stomp_session.hpp"
@@ -69,8 +70,11 @@ class server {
   fanout::room_hub hub_;
   std::vector<std::unique_ptr<fanout::thread_fanout>> thread_fanouts_;
   std::vector<std::unique_ptr<fanout::batch_inbox>> inboxes_;  // one per I/O thread
-  opened_broker opened_broker_;  // the broker and, in cluster mode, its metrics
+  opened_broker opened_broker_;  // the broker (and, in cluster mode, its Redis side)
   broker::broker* broker_;
+  // `--with-saver`: a saver with connections and a thread of its own; stopped in finish(),
+  // after the I/O threads, whose /metrics scrapes read its counters.
+  std::unique_ptr<saver::background_saver> saver_;
   rooms::rate_limiter rate_limiter_;
   rooms::room_service rooms_;
   rooms::message_service messages_;

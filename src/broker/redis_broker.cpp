@@ -8,6 +8,7 @@
 
 #include "broker/chat_sync_payload.hpp"
 #include "metrics/metrics.hpp"
+#include "redis/handoff_lag.hpp"
 #include "redis/key_layout.hpp"
 #include "redis/redis_error.hpp"
 #include "redis/scripts.hpp"
@@ -404,6 +405,12 @@ void redis_broker::stop() {
     wait_in_flight(std::chrono::steady_clock::now() + stop_grace);
   });
   if (thread_.joinable()) thread_.join();
+}
+
+void redis_broker::read_saver_lag(std::function<void(std::optional<std::uint64_t>)> done) {
+  // A stopped broker's thread runs nothing more: the answer would never come.
+  if (stopping_) return done(std::nullopt);
+  redis::read_handoff_lag(commands_, std::move(done));
 }
 
 redis::reply redis_broker::query(std::vector<std::string> command) {

@@ -30,7 +30,9 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -82,6 +84,11 @@ class redis_broker final : public broker {
   /// (any thread), for /metrics.
   std::uint64_t raw_messages() const { return raw_messages_.load(std::memory_order_relaxed); }
   std::uint64_t raw_dropped() const { return raw_dropped_.load(std::memory_order_relaxed); }
+
+  /// The saver lag (hand-off entries not yet in the database), read on the command connection
+  /// for /metrics; `done` runs once, on the broker's thread, with nullopt when Redis did not
+  /// answer (at once, on the caller's thread, once the broker is stopping). Any thread.
+  void read_saver_lag(std::function<void(std::optional<std::uint64_t>)> done);
 
  private:
   // A room this node listens to. Broker thread only.

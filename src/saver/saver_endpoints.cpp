@@ -5,41 +5,12 @@
 
 #include <optional>
 
-#include "redis/key_layout.hpp"
+#include "redis/handoff_lag.hpp"
 #include "saver/saver_metrics.hpp"
 
 namespace livechat::saver {
 
-namespace {
-
 namespace http = net::http;
-
-/// Sums XLEN over the shards' hand-off streams on `probe`'s executor; `done(lag)` gets nullopt
-/// when any XLEN failed.
-void read_lag(const std::shared_ptr<redis::command_client>& probe,
-              std::function<void(std::optional<std::uint64_t>)> done) {
-  struct sum {
-    int remaining = redis::shard_count;
-    std::optional<std::uint64_t> total = 0;
-    std::function<void(std::optional<std::uint64_t>)> done;
-  };
-  boost::asio::post(probe->get_executor(), [probe, done = std::move(done)]() mutable {
-    auto state = std::make_shared<sum>(sum{.done = std::move(done)});
-    for (int shard = 0; shard < redis::shard_count; ++shard) {
-      probe->execute({"XLEN", redis::handoff_key(shard)},
-                     [state](boost::system::error_code error, redis::reply answer) {
-                       if (error || answer.type != redis::reply::kind::integer) {
-                         state->total.reset();
-                       } else if (state->total) {
-                         *state->total += static_cast<std::uint64_t>(answer.integer);
-                       }
-                       if (--state->remaining == 0) state->done(state->total);
-                     });
-    }
-  });
-}
-
-}  // namespace
 
 saver_endpoints::saver_endpoints(const saver_service& service, store::store& database,
                                  std::shared_ptr<redis::command_client> probe)
@@ -86,7 +57,8 @@ void saver_endpoints::answer_ready(unsigned version, net::responder respond) {
 }
 
 void saver_endpoints::answer_metrics(unsigned version, net::responder respond) {
-  read_lag(probe_, [this, version, respond = std::move(respond)](std::optional<std::uint64_t> lag) {
+  redis::read_handoff_lag(probe_, [this, version, respond = std::move(respond)](
+                                      std::optional<std::uint64_t> lag) {
     net::http_response response{http::status::ok, version};
     response.set(http::field::content_type, "text/plain; version=0.0.4");
     const std::uint64_t reconnects =

@@ -21,14 +21,14 @@ std::uint64_t load(const std::atomic<std::uint64_t>& counter) {
 
 }  // namespace
 
-std::string render_metrics(const saver_stats& stats, std::uint64_t redis_reconnects,
-                           std::optional<std::uint64_t> lag) {
-  std::string out;
-  if (lag) {
-    metric(out, "livechat_saver_lag", "gauge",
-           "Hand-off entries not yet committed to the database (XLEN of the hand-off streams).",
-           *lag);
-  }
+void append_lag(std::string& out, std::optional<std::uint64_t> lag) {
+  if (!lag) return;
+  metric(out, "livechat_saver_lag", "gauge",
+         "Hand-off entries not yet committed to the database (XLEN of the hand-off streams).",
+         *lag);
+}
+
+void append_counters(std::string& out, const saver_stats& stats) {
   metric(out, "livechat_saver_messages_saved_total", "counter",
          "Hand-off entries stored in the database and acknowledged.", load(stats.messages_saved));
   metric(out, "livechat_saver_batches_total", "counter",
@@ -39,6 +39,13 @@ std::string render_metrics(const saver_stats& stats, std::uint64_t redis_reconne
          "Hand-off entries acknowledged without a readable message.", load(stats.unreadable_entries));
   metric(out, "livechat_saver_failures_total", "counter",
          "Rounds abandoned and retried because Redis or the database failed.", load(stats.failures));
+}
+
+std::string render_metrics(const saver_stats& stats, std::uint64_t redis_reconnects,
+                           std::optional<std::uint64_t> lag) {
+  std::string out;
+  append_lag(out, lag);
+  append_counters(out, stats);
   metric(out, "livechat_redis_reconnects_total", "counter",
          "Connections to Redis made again after a drop or a failed attempt.", redis_reconnects);
   return out;

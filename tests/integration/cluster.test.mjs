@@ -8,23 +8,13 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 
-import { createRoom, exitRoom, joinRoom, newUser, request } from './lib/api.mjs';
+import { createRoom, exitRoom, newUser, request } from './lib/api.mjs';
 import { connectStomp, describeIds, openSse, range } from './lib/clients.mjs';
 import {
-  API_KEY, roomChannels, sendThroughOutages, startCluster, waitReady, waitSubscribers,
+  API_KEY, postThroughOutages, roomChannels, sharedRoom, startCluster, waitReady, waitSubscribers,
 } from './lib/cluster.mjs';
 import { fullHistory, postMessage, sendMessage } from './lib/messages.mjs';
 import { publishOk, sessionSsePath, subscribeConfirmed as subscribe } from './lib/sessions.mjs';
-
-/** A room made by a user of node 0, joined by a user of node 1. */
-async function sharedRoom(nodes) {
-  const [a, b] = nodes;
-  const alice = await newUser(a.url, 'alice');
-  const bob = await newUser(b.url, 'bob');
-  const room = await createRoom(a.url, alice.accessToken, 'across nodes');
-  assert.equal((await joinRoom(b.url, bob.accessToken, room.chatRoomId)).status, 200);
-  return { alice, bob, roomId: room.chatRoomId };
-}
 
 /** Every acknowledged id was seen exactly once, and what was seen ascends without a gap. */
 function assertExactlyOnce(seen, acked, what) {
@@ -139,13 +129,7 @@ async function survives(outage) {
   const onB = await subscribe(stomp, `/chat/${roomId}`);
   await waitSubscribers(cluster.redis, roomId, 2);
 
-  const sender = sendThroughOutages(async (n) => {
-    const [node, user] = n % 2 ? [a, alice] : [b, bob];
-    const res = await postMessage(node.url, user.accessToken, roomId, `flow ${n}`);
-    if (res.status === 201) return [res.json.id];
-    if (res.status !== 503) throw new Error(`a refusal must be 503: ${res.status} ${res.text}`);
-    return [];
-  });
+  const sender = postThroughOutages(cluster.nodes, { alice, bob, roomId });
   await sender.waitForAcked(20);
   await outage(cluster);
   const before = sender.acked.length;

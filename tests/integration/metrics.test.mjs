@@ -42,8 +42,8 @@ test('metrics count connections, messages accepted and delivered, batches and re
   assert.match(before, /livechat_http_request_duration_seconds_bucket\{le="\+Inf"\} \d+/);
   // Cluster mode's metrics are not exported by a node that has no Redis and no saver: a
   // constant zero would read as "healthy".
-  for (const name of ['livechat_redis_reconnects_total', 'livechat_saver_lag_messages']) {
-    assert.doesNotMatch(before, new RegExp(name), `${name} is not exported`);
+  for (const name of ['livechat_redis_', 'livechat_saver_']) {
+    assert.doesNotMatch(before, new RegExp(name), `${name}* is not exported`);
   }
 
   const alice = await newUser(server.url, 'metrics');

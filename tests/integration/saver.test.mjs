@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { request } from './lib/api.mjs';
 import { sleep } from './lib/clients.mjs';
 import { handoffLength, publishMessage, roomKeys } from './lib/handoff.mjs';
+import { scrape } from './lib/metrics.mjs';
 import { startPostgres } from './lib/postgres.mjs';
 import { startRedis } from './lib/redis.mjs';
 import { freePort, runBinary, startServer } from './lib/server.mjs';
@@ -24,19 +25,6 @@ async function until(what, probe, timeoutMs = 30_000) {
     if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await sleep(50);
   }
-}
-
-/** The saver's metrics as {name: number}. */
-async function metrics(saver) {
-  const res = await request(saver.url, 'GET', '/metrics');
-  assert.equal(res.status, 200, res.text);
-  assert.match(res.headers.get('content-type'), /^text\/plain/);
-  const values = {};
-  for (const line of res.text.split('\n')) {
-    const match = line.match(/^(\w+) (\d+)$/);
-    if (match) values[match[1]] = Number(match[2]);
-  }
-  return values;
 }
 
 async function savedRows(pg, database) {
@@ -72,7 +60,7 @@ test('kill -9 of the saver while messages flow: all 100 in PostgreSQL exactly on
 
   saver = await startSaver(redis, databaseUrl, port);
   await until('every hand-off entry to be acknowledged', async () => await handoffLength(redis) === 0);
-  await until('the lag metric to reach 0', async () => (await metrics(saver)).livechat_saver_lag === 0);
+  await until('the lag metric to reach 0', async () => (await scrape(saver.url)).livechat_saver_lag === 0);
 
   assert.deepEqual(await savedRows(pg, 'saver_kill'), { rows: 100, distinct: 100 });
   for (const [room, last] of sent) {
@@ -101,7 +89,7 @@ test('/readyz answers 503 while Redis or PostgreSQL is away; /metrics shows the 
   await until('/readyz 200', () => ready(200));
   assert.equal((await request(saver.url, 'GET', '/healthz')).status, 200);
   assert.equal((await request(saver.url, 'GET', '/nothing')).status, 404);
-  const before = await metrics(saver);
+  const before = await scrape(saver.url);
   assert.equal(before.livechat_saver_lag, 0);
   assert.equal(before.livechat_saver_messages_saved_total, 0);
 
@@ -109,21 +97,21 @@ test('/readyz answers 503 while Redis or PostgreSQL is away; /metrics shows the 
   await redis.killHard();
   await until('/readyz 503 without Redis', () => ready(503));
   assert.equal((await request(saver.url, 'GET', '/healthz')).status, 200, 'still alive');
-  assert.equal((await metrics(saver)).livechat_saver_lag, undefined);
+  assert.equal((await scrape(saver.url)).livechat_saver_lag, undefined);
   await redis.restart();
   await until('/readyz 200 with Redis back', () => ready(200));
-  assert.ok((await metrics(saver)).livechat_redis_reconnects_total >= 1);
+  assert.ok((await scrape(saver.url)).livechat_redis_reconnects_total >= 1);
 
   // PostgreSQL away: not ready; messages wait in Redis and the lag shows them.
   await pg.kill9();
   await until('/readyz 503 without PostgreSQL', () => ready(503));
   for (let i = 0; i < 10; i += 1) await publishMessage(redis, ROOMS[0], 'bob', `waiting ${i}`);
-  await until('a lag of 10', async () => (await metrics(saver)).livechat_saver_lag === 10);
+  await until('a lag of 10', async () => (await scrape(saver.url)).livechat_saver_lag === 10);
   await pg.start();
-  await until('the lag to go to 0', async () => (await metrics(saver)).livechat_saver_lag === 0);
+  await until('the lag to go to 0', async () => (await scrape(saver.url)).livechat_saver_lag === 0);
   await until('/readyz 200 with PostgreSQL back', () => ready(200));
 
-  const after = await metrics(saver);
+  const after = await scrape(saver.url);
   assert.equal(after.livechat_saver_messages_saved_total, 10);
   assert.ok(after.livechat_saver_batches_total >= 1);
   assert.ok(after.livechat_saver_failures_total >= 1);

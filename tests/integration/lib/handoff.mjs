@@ -48,3 +48,24 @@ export async function handoffLength(redis) {
   for (let shard = 0; shard < SHARDS; shard += 1) total += await redis.command('XLEN', handoffKey(shard));
   return total;
 }
+
+/** The message ids of a room's hand-off entries still in its shard's stream, ascending. */
+export async function handoffIds(redis, roomId) {
+  const entries = await redis.command('XRANGE', roomKeys(roomId).handoff, '-', '+');
+  const ids = [];
+  for (const [, fields] of entries) {
+    const field = (name) => fields[fields.indexOf(name) + 1];
+    if (field('room') === roomId) ids.push(Number(field('id')));
+  }
+  return ids.sort((x, y) => x - y);
+}
+
+/** Hand-off entries read by a saver and not acknowledged, over every shard (XPENDING). */
+export async function pendingEntries(redis) {
+  let total = 0;
+  for (let shard = 0; shard < SHARDS; shard += 1) {
+    const [count] = await redis.command('XPENDING', handoffKey(shard), 'savers');
+    total += count;
+  }
+  return total;
+}
