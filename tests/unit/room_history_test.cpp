@@ -70,6 +70,38 @@ TEST(RoomHistoryTest, AViewOutlivesTrimming) {
   EXPECT_EQ(ids_of(history.view()), id_range(491, 500));
 }
 
+// A stuck reader's view pins what it covers and nothing the room sends after it (issue 11: the
+// chunks used to be linked, so a view held the whole chain grown since it was taken).
+TEST(RoomHistoryTest, AHeldViewPinsOnlyTheChunksItCovers) {
+  for (const std::size_t capacity : {1, 10, 100, 1000}) {
+    room_history history(capacity);
+    append(history, 1, static_cast<std::int64_t>(capacity));
+    const auto held = history.view();
+    append(history, static_cast<std::int64_t>(capacity) + 1, 100'000);
+    // The kept messages, plus a trimmed chunk not yet left out of the list and the unused
+    // parts of the oldest and newest chunks.
+    const std::size_t chunk_bound = std::min<std::size_t>(capacity, 64);
+    EXPECT_LE(held.pinned_slots(), capacity + 3 * chunk_bound) << "capacity " << capacity;
+    EXPECT_LE(history.view().pinned_slots(), capacity + 3 * chunk_bound);
+    EXPECT_EQ(ids_of(held), id_range(1, static_cast<std::int64_t>(capacity)));
+  }
+}
+
+// One slot per chunk: 100,000 chunks go through the history while one view is held from the
+// start, and the view, then the history, are dropped without a recursion per chunk (the old
+// chain's destructor recursed once per chunk: a stack overflow under ASan).
+TEST(RoomHistoryTest, ManyChunksPassingAHeldViewAreFreedWithoutDeepRecursion) {
+  auto history = std::make_unique<room_history>(1);
+  append(*history, 1, 1);
+  auto held = std::make_unique<history_view>(history->view());
+  append(*history, 2, 100'001);
+  EXPECT_LE(held->pinned_slots(), 3U);
+  EXPECT_EQ(ids_of(*held), id_range(1, 1));
+  held.reset();
+  EXPECT_EQ(ids_of(history->view()), id_range(100'001, 100'001));
+  history.reset();
+}
+
 // Readers copy views without the writer's lock while it appends and trims: they always see
 // consecutive ids, as many as were held when the view was taken (run under TSan too).
 TEST(RoomHistoryStressTest, ViewsAreReadWithoutTheLockWhileTheWriterGoesOn) {
