@@ -9,7 +9,7 @@
 // `make sanitize-test` runs this suite under ASan, which also fails it on a leak at exit).
 
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 
 import { PASSWORD, createRoom, newUser, request } from './lib/api.mjs';
 import { RawStomp, openRawSse, range } from './lib/clients.mjs';
@@ -32,15 +32,7 @@ before(async () => {
     },
   });
   alice = await newUser(server.url, 'wf');
-  roomId = (await createRoom(server.url, alice.accessToken, 'write failures')).roomId;
-});
-
-after(async () => {
-  if (!server) return;
-  // The server outlived every injected failure, and stops cleanly (ASan checks for leaks here).
-  assert.equal((await request(server.url, 'GET', '/healthz')).status, 200);
-  const exit = await server.stop();
-  assert.equal(exit.code, 0, `exit ${JSON.stringify(exit)}`);
+  roomId = (await createRoom(server.url, alice.accessToken, 'write failures')).chatRoomId;
 });
 
 // Every message of the room, as history has it: ids 1..k without a gap.
@@ -65,6 +57,7 @@ function httpRequest(method, path, { body, token, headers = {} } = {}) {
 // was written), and nothing else is.
 test('the n-th write of a REST connection fails: sign-in, sends and history', async () => {
   let completed = false;
+  let completedAt = null;
   for (let n = 1; n <= MAX_N && !completed; n += 1) {
     const keptBefore = (await history()).length;
     const connection = await RawConnection.open(server.port);
@@ -95,6 +88,7 @@ test('the n-th write of a REST connection fails: sign-in, sends and history', as
     }
     if (failedAt === null) {
       completed = true;
+      completedAt = n;
       connection.destroy();
     } else {
       assert.equal(failedAt, n - 1, `n = ${n}: the ${n}-th response failed`);
@@ -110,6 +104,7 @@ test('the n-th write of a REST connection fails: sign-in, sends and history', as
                      `n = ${n}: history holds something never sent or sent twice`);
   }
   assert.ok(completed, `a REST conversation makes more than ${MAX_N} writes`);
+  assert.equal(completedAt, 5, 'each of the four responses failed in turn');
 });
 
 // The first frame matching `predicate`; rejects as soon as the connection is closed without it
@@ -143,6 +138,7 @@ async function stompConnection(failAt) {
 // names a message that history keeps; a SEND whose RECEIPT was lost may be kept, nothing else.
 test('the n-th write of a STOMP connection fails: CONNECT and SENDs with receipts', async () => {
   let completed = false;
+  let completedAt = null;
   for (let n = 1; n <= MAX_N && !completed; n += 1) {
     const keptBefore = (await history()).length;
     const sent = [];
@@ -158,6 +154,7 @@ test('the n-th write of a STOMP connection fails: CONNECT and SENDs with receipt
         receipts.push(contents);
       }
       completed = true;
+      completedAt = n;
       raw.close();
     } catch {
       // The injected failure: the connection must be closed, not left hanging.
@@ -169,6 +166,8 @@ test('the n-th write of a STOMP connection fails: CONNECT and SENDs with receipt
     assert.equal(new Set(added).size, added.length, `n = ${n}: kept twice: ${added}`);
   }
   assert.ok(completed, `a STOMP conversation makes more than ${MAX_N} writes`);
+  // The 101, CONNECTED and the two RECEIPTs failed in turn.
+  assert.equal(completedAt, 5);
 });
 
 // A resume (from id 5, past what memory holds) whose n-th write fails, then live messages:
@@ -179,6 +178,7 @@ test('the n-th write of a STOMP connection fails: CONNECT and SENDs with receipt
 async function resumeThroughFailures(open) {
   const resumeFrom = 5;
   let completed = false;
+  let completedAt = null;
   for (let n = 1; n <= MAX_N && !completed; n += 1) {
     const stream = await open(resumeFrom, n);
     let last = (await history()).length;
@@ -197,10 +197,12 @@ async function resumeThroughFailures(open) {
     } else {
       assert.equal(got.at(-1), last, `n = ${n}: the stream neither closed nor got everything`);
       completed = true;
+      completedAt = n;
     }
     stream.close();
   }
   assert.ok(completed, `a resume makes more than ${MAX_N} writes`);
+  return completedAt;
 }
 
 // What a stream that failed before it opened looks like to resumeThroughFailures.
@@ -208,7 +210,7 @@ const neverOpened = { ids: () => [], ended: () => true, waitFor: async () => {},
 
 test('the n-th write of an SSE resume (Last-Event-ID) fails', async () => {
   for (let i = 0; i < 2 * HISTORY_SIZE; i += 1) await sendMessage(server.url, alice.accessToken, roomId, `sse ${i}`);
-  await resumeThroughFailures(async (afterId, failAt) => {
+  const completedAt = await resumeThroughFailures(async (afterId, failAt) => {
     const headers = { authorization: `Bearer ${alice.accessToken}`, 'Last-Event-ID': String(afterId) };
     if (failAt > 0) headers[FAIL_WRITE] = String(failAt);
     let stream;
@@ -226,11 +228,13 @@ test('the n-th write of an SSE resume (Last-Event-ID) fails', async () => {
       close: () => stream.close(),
     };
   });
+  // At least the head and one write of the replay failed in turn.
+  assert.ok(completedAt > 2, `completed at n = ${completedAt}`);
 });
 
 test('the n-th write of a STOMP resume (x-since-id) fails', async () => {
   for (let i = 0; i < 2 * HISTORY_SIZE; i += 1) await sendMessage(server.url, alice.accessToken, roomId, `stomp ${i}`);
-  await resumeThroughFailures(async (afterId, failAt) => {
+  const completedAt = await resumeThroughFailures(async (afterId, failAt) => {
     let raw;
     try {
       raw = await stompConnection(failAt);
@@ -246,4 +250,14 @@ test('the n-th write of a STOMP resume (x-since-id) fails', async () => {
       close: () => raw.close(),
     };
   });
+  // At least the 101, CONNECTED and one write of the replay failed in turn.
+  assert.ok(completedAt > 3, `completed at n = ${completedAt}`);
+});
+
+test('the server outlived every injected failure, and stops cleanly', async () => {
+  assert.equal((await request(server.url, 'GET', '/healthz')).status, 200);
+  await history();
+  // Under ASan (make sanitize-test) a leak makes the exit status non-zero.
+  const exit = await server.stop();
+  assert.equal(exit.code, 0, `exit ${JSON.stringify(exit)}; ${server.output().slice(-2000)}`);
 });
