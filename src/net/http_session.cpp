@@ -137,6 +137,7 @@ void http_session::send(reply&& answer) {
   response.keep_alive(keep_alive_);
   response_.emplace(std::move(response));
   if (write_failures_ && write_failures_->count()) {
+    // Injected (tests): the write fails as a reset connection's would, having sent nothing.
     return asio::post(stream_.get_executor(), [self = shared_from_this()] {
       self->on_write(asio::error::connection_reset, 0);
     });

@@ -22,6 +22,7 @@ void streaming_connection::do_write() {
   progress_at_ = last_sent_;
   const auto& buffers = queue_.start_write();
   if (write_failures_ && write_failures_->count()) {
+    // Injected (tests): the write fails as a reset connection's would, having sent nothing.
     return asio::post(socket_.get_executor(), [self = shared_from_this()] {
       self->on_write(asio::error::connection_reset);
     });
