@@ -1,8 +1,8 @@
 // Failure injection in the style of Boost.Beast's fail_count (issue 11): the n-th store call
-// fails, for every n along a send and a sign-in (and a refresh); the n-th broker call, for every
-// n along a send. Whatever n is, nothing
-// acknowledged is lost, nothing unacknowledged appears, and nothing crashes or leaks (the
-// sanitize configuration of `make test` runs this under ASan). The subscribe with resume is in
+// fails, for every n along a send and a sign-in (and a refresh); the n-th broker call, for
+// every n along a send. Whatever n is, nothing acknowledged is lost, nothing unacknowledged
+// appears, and nothing crashes or leaks (the sanitize configuration of `make test` runs this
+// under ASan). The subscribe with resume is in
 // room_subscription_test.cpp, beside its fixture; the n-th socket write, in the integration
 // suite write_failures.
 
