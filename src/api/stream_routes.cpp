@@ -40,9 +40,11 @@ std::shared_ptr<void> hold(Tickets&&... tickets) {
 
 net::connection_takeover open_sse_stream(fanout::delivery_services& services,
                                          sse::stream_options options) {
-  return [&services, options = std::move(options)](boost::beast::tcp_stream&& stream,
-                                                   boost::beast::flat_buffer&&) {
+  return [&services, options = std::move(options)](
+             boost::beast::tcp_stream&& stream, boost::beast::flat_buffer&&,
+             std::shared_ptr<model::fail_count> write_failures) {
     auto session = std::make_shared<sse::sse_session>(std::move(stream), services, options);
+    session->inject_write_failures(std::move(write_failures));
     session->start(net::io_context_pool::current_thread_index());
   };
 }
@@ -132,10 +134,12 @@ void add_websocket_route(router& routes, stomp::stomp_services& services) {
                auto place = hold(std::get<0>(std::move(node_place)),
                                  services.limits.admit_address(context.remote_address));
                return [&services, answer = to_text(handshake.response), place](
-                          boost::beast::tcp_stream&& stream, boost::beast::flat_buffer&& already_read) {
+                          boost::beast::tcp_stream&& stream, boost::beast::flat_buffer&& already_read,
+                          std::shared_ptr<model::fail_count> write_failures) {
                  const std::size_t thread_index = net::io_context_pool::current_thread_index();
                  auto session = std::make_shared<stomp::stomp_session>(
                      stream.release_socket(), services, thread_index, place);
+                 session->inject_write_failures(std::move(write_failures));
                  session->start(answer, std::move(already_read));
                };
              });

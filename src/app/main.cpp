@@ -40,6 +40,10 @@ int serve(const livechat::app::settings& config) {
     spdlog::warn("JWT_SECRET holds fewer than 32 bytes: tokens signed with a short key can be "
                  "forged by guessing it; cluster mode refuses to start with one");
   }
+  if (config.failure_injection) {
+    spdlog::warn("LIVECHAT_FAILURE_INJECTION=1: a request may make its connection's writes fail "
+                 "(a test seam; never set it in production)");
+  }
   livechat::app::server server(config);
   server.run();
   spdlog::info("stopped");

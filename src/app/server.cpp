@@ -98,6 +98,7 @@ server::server(const settings& config)
       drain_timer_(control_),
       tick_timer_(control_) {
   stomp_.max_subscriptions = config.max_subscriptions_per_connection;
+  limits_.failure_injection = config.failure_injection;
   hub_.listen_through(*broker_);
   for (std::size_t index = 0; index < io_threads_.size(); ++index) {
     thread_fanouts_.push_back(

@@ -426,6 +426,8 @@ settings parse_settings(int argc, const char* const* argv, const environment_loo
     definitions[i].apply(result, value->text, value->name);
   }
 
+  result.failure_injection = getenv("LIVECHAT_FAILURE_INJECTION") == std::optional<std::string>("1");
+
   if (!result.redis_host.empty() && !result.redis_url.empty()) {
     fail(display_name("REDIS_URL"), "set either REDIS_URL or REDIS_HOST (REDIS_IP), not both");
   }

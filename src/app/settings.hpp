@@ -62,6 +62,9 @@ struct settings {
   std::size_t max_streams = 0;  // 0: the descriptor limit less 256 (see server.cpp)
   std::vector<std::string> cors_origins{"*"};  // origins as written; "*" allows any
   spdlog::level::level_enum log_level = spdlog::level::info;
+  // LIVECHAT_FAILURE_INJECTION=1, for tests only and kept out of --help: the server honours
+  // the request header that makes a connection's n-th write fail (net::http_limits).
+  bool failure_injection = false;
 
   /// True when nodes share state through Redis: REDIS_HOST (REDIS_IP) or REDIS_URL is set.
   bool cluster_mode() const { return !redis_host.empty() || !redis_url.empty(); }

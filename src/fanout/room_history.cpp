@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cstddef>
 
 namespace livechat::fanout {
 
@@ -14,20 +15,15 @@ constexpr std::size_t max_chunk_slots = 64;
 
 }  // namespace
 
-// Slots are written once, under the owner's lock, before any view covers them; `next` is set
-// once, when the chunk is full, before any view reaches past it. Readers therefore never read
-// what is being written.
+// Slots are written once, under the owner's lock, before any view covers them. Readers
+// therefore never read what is being written. A chunk knows nothing of the others: the list
+// that orders them is the history's, replaced whole (never changed) when a chunk is added.
 struct history_chunk {
   explicit history_chunk(std::size_t capacity)
       : slots(std::make_unique<model::message[]>(capacity)), capacity(capacity) {}
 
-  // The default destructor: dropping a chain recurses once per chunk. An iterative unlink
-  // (test use_count() == 1, then take `next`) raced with the writer linking a new tail: the
-  // count is read relaxed, so nothing orders the writer's `next` before the reader's read
-  // (ThreadSanitizer, RoomHistoryStressTest). Issue 11 note: bound the chain a held view pins.
   std::unique_ptr<model::message[]> slots;
   const std::size_t capacity;
-  std::shared_ptr<history_chunk> next;
 };
 
 history_view history_view::after(std::int64_t after_id) const {
@@ -44,60 +40,77 @@ std::vector<model::message> history_view::messages(std::size_t limit) const {
   std::vector<model::message> copied;
   if (empty()) return copied;
   // Walk to the first id, then copy.
+  const history_chunk_list& chunks = *chunks_;
   auto skip = static_cast<std::size_t>(first_id() - first_id_);
-  const history_chunk* chunk = chunk_.get();
+  std::size_t index = chunk_index_;
   std::size_t slot = offset_;
-  while (skip >= chunk->capacity - slot) {
-    skip -= chunk->capacity - slot;
-    chunk = chunk->next.get();
+  while (skip >= chunks[index]->capacity - slot) {
+    skip -= chunks[index]->capacity - slot;
+    ++index;
     slot = 0;
   }
   slot += skip;
   std::size_t left = std::min(limit, static_cast<std::size_t>(end_id() - first_id()));
   copied.reserve(left);
   while (left > 0) {
-    if (slot == chunk->capacity) {
-      chunk = chunk->next.get();
+    if (slot == chunks[index]->capacity) {
+      ++index;
       slot = 0;
     }
-    copied.push_back(chunk->slots[slot++]);
+    copied.push_back(chunks[index]->slots[slot++]);
     --left;
   }
   return copied;
+}
+
+std::size_t history_view::pinned_slots() const {
+  std::size_t slots = 0;
+  if (chunks_) {
+    for (const auto& chunk : *chunks_) slots += chunk->capacity;
+  }
+  return slots;
 }
 
 room_history::room_history(std::size_t capacity) : capacity_(std::max<std::size_t>(capacity, 1)) {}
 
 void room_history::append(const model::message& message) {
   assert(count_ == 0 || message.id == first_id_ + std::int64_t(count_));
-  if (!tail_ || tail_used_ == tail_->capacity) {
-    const std::size_t slots = std::min(
-        tail_ ? std::min(tail_->capacity * 2, max_chunk_slots) : first_chunk_slots, capacity_);
-    auto chunk = std::make_shared<history_chunk>(slots);
-    if (tail_) {
-      tail_->next = chunk;
-    } else {
-      head_ = chunk;
-      head_offset_ = 0;
-    }
-    tail_ = std::move(chunk);
-    tail_used_ = 0;
+  if (!chunks_ || tail_used_ == chunks_->back()->capacity) {
+    const std::size_t slots =
+        std::min(chunks_ ? std::min(chunks_->back()->capacity * 2, max_chunk_slots)
+                         : first_chunk_slots,
+                 capacity_);
+    add_chunk(std::make_shared<history_chunk>(slots));
   }
-  tail_->slots[tail_used_++] = message;
+  chunks_->back()->slots[tail_used_++] = message;
   if (count_ == 0) first_id_ = message.id;
   if (++count_ <= capacity_) return;
-  // One too many: the oldest goes. Its slot stays written until no view needs its chunk.
+  // One too many: the oldest goes. Its chunk stays in this list (and in the views that hold
+  // it) and is left out of the next list.
   ++first_id_;
   --count_;
-  if (++head_offset_ == head_->capacity) {
-    head_ = head_->next;
+  if (++head_offset_ == (*chunks_)[head_index_]->capacity) {
+    ++head_index_;
     head_offset_ = 0;
   }
 }
 
+void room_history::add_chunk(std::shared_ptr<history_chunk> added) {
+  auto next = std::make_shared<history_chunk_list>();
+  if (chunks_) {
+    // The head is never past the tail: the newest message is always kept.
+    next->reserve(chunks_->size() - head_index_ + 1);
+    next->insert(next->end(), chunks_->begin() + std::ptrdiff_t(head_index_), chunks_->end());
+  }
+  next->push_back(std::move(added));
+  head_index_ = 0;
+  tail_used_ = 0;
+  chunks_ = std::move(next);
+}
+
 void room_history::clear() {
-  head_.reset();
-  tail_.reset();
+  chunks_.reset();
+  head_index_ = 0;
   head_offset_ = 0;
   tail_used_ = 0;
   first_id_ = 0;
@@ -106,7 +119,8 @@ void room_history::clear() {
 
 history_view room_history::view() const {
   history_view whole;
-  whole.chunk_ = head_;
+  whole.chunks_ = chunks_;
+  whole.chunk_index_ = head_index_;
   whole.offset_ = head_offset_;
   whole.first_id_ = first_id_;
   whole.count_ = count_;

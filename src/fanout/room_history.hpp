@@ -5,7 +5,13 @@
 // subscribe's time under the hub's lock independent of HISTORY_SIZE.
 //
 // room_history is the owner's (the hub's), used under the owner's lock; a history_view may be
-// read on any thread, and keeps alive the chunks it covers.
+// read on any thread, and keeps alive the chunks it covers and no other: chunks are not linked
+// to each other, the history publishes an immutable list of them instead (a new list each time
+// a chunk is added, so once per up to 64 messages, at the cost of copying one pointer per
+// chunk held: 16 for the default HISTORY_SIZE). A view held for ever by a stuck reader
+// pins at most the capacity plus three chunks' slots (one trimmed, the unused parts of the
+// oldest and newest), whatever the room sends after it, and dropping it frees them one by
+// one, never by a recursion down a chain.
 
 #include <algorithm>
 #include <cstddef>
@@ -19,6 +25,7 @@
 namespace livechat::fanout {
 
 struct history_chunk;
+using history_chunk_list = std::vector<std::shared_ptr<history_chunk>>;
 
 /// A consistent snapshot of a room's recent messages, from a given id on. Cheap to copy;
 /// narrowing it is constant time, reading it walks its chunks.
@@ -40,16 +47,21 @@ class history_view {
   std::vector<model::message> messages(
       std::size_t limit = std::numeric_limits<std::size_t>::max()) const;
 
+  /// Message slots of the chunks this view keeps alive (for tests: a held view pins a bounded
+  /// amount of memory).
+  std::size_t pinned_slots() const;
+
  private:
   friend class room_history;
 
   std::int64_t end_id() const { return first_id_ + static_cast<std::int64_t>(count_); }
 
-  std::shared_ptr<const history_chunk> chunk_;  // holds first_id_
-  std::size_t offset_ = 0;                      // first_id_'s slot in chunk_
-  std::int64_t first_id_ = 0;                   // the oldest message the chunks hold for us
-  std::size_t count_ = 0;                       // messages held from first_id_ on
-  std::int64_t from_id_ = 0;                    // the view starts here (narrowed by after())
+  std::shared_ptr<const history_chunk_list> chunks_;  // as published when the view was taken
+  std::size_t chunk_index_ = 0;                       // the chunk that holds first_id_
+  std::size_t offset_ = 0;                            // first_id_'s slot in it
+  std::int64_t first_id_ = 0;  // the oldest message the chunks hold for us
+  std::size_t count_ = 0;      // messages held from first_id_ on
+  std::int64_t from_id_ = 0;   // the view starts here (narrowed by after())
 };
 
 class room_history {
@@ -75,11 +87,17 @@ class room_history {
   bool empty() const { return count_ == 0; }
 
  private:
+  // Publishes a new list: the chunks from the head on, then `added`.
+  void add_chunk(std::shared_ptr<history_chunk> added);
+
   std::size_t capacity_;
-  std::shared_ptr<history_chunk> head_;  // holds the oldest message kept
-  std::shared_ptr<history_chunk> tail_;  // holds the newest; appended to
-  std::size_t head_offset_ = 0;          // the oldest message's slot in head_
-  std::size_t tail_used_ = 0;            // slots of tail_ written
+  // The published list: the head chunk (holding the oldest message kept) is at head_index_, the
+  // tail (holding the newest, appended to) last. Chunks before the head are trimmed ones, left
+  // until the next list is made.
+  std::shared_ptr<const history_chunk_list> chunks_;
+  std::size_t head_index_ = 0;
+  std::size_t head_offset_ = 0;  // the oldest message's slot in the head chunk
+  std::size_t tail_used_ = 0;    // slots of the tail written
   std::int64_t first_id_ = 0;
   std::size_t count_ = 0;
 };

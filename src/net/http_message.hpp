@@ -8,10 +8,12 @@
 #include <boost/json/value.hpp>
 
 #include <functional>
+#include <memory>
 #include <string_view>
 #include <variant>
 
 #include "model/client_error.hpp"
+#include "model/fail_count.hpp"
 
 namespace livechat::net {
 
@@ -21,10 +23,12 @@ using http_request = http::request<http::string_body>;
 using http_response = http::response<http::string_body>;
 
 /// Takes the connection over after a request, to stream on it (SSE) or speak another
-/// protocol (WebSocket). Runs on the connection's I/O thread; gets the socket and the bytes
-/// already read past the request.
+/// protocol (WebSocket). Runs on the connection's I/O thread; gets the socket, the bytes
+/// already read past the request, and the write failures a test armed on the connection (null
+/// but in tests: streaming_connection::inject_write_failures).
 using connection_takeover =
-    std::function<void(boost::beast::tcp_stream&& stream, boost::beast::flat_buffer&& buffer)>;
+    std::function<void(boost::beast::tcp_stream&& stream, boost::beast::flat_buffer&& buffer,
+                       std::shared_ptr<model::fail_count> write_failures)>;
 
 /// What a request gets: a response, or the connection handed over.
 using reply = std::variant<http_response, connection_takeover>;

@@ -9,6 +9,8 @@
 #include <boost/beast/core/string.hpp>
 #include <spdlog/spdlog.h>
 
+#include <charconv>
+
 namespace livechat::net {
 namespace {
 
@@ -16,6 +18,9 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 
 constexpr std::string_view continue_response = "HTTP/1.1 100 Continue\r\n\r\n";
+
+// The request header that arms write failures when http_limits::failure_injection is on.
+constexpr std::string_view fail_write_header = "Livechat-Fail-Write";
 
 // After answering a request whose rest we will not read, how long and how much we keep
 // reading (and throwing away) before closing, so that the close does not reset the connection
@@ -94,6 +99,7 @@ void http_session::on_read(beast::error_code error, std::size_t) {
     // Read after SIGTERM: refused outright, so the client knows nothing of it was done.
     return reject(model::client_errc::unavailable, "the server is shutting down; try again");
   }
+  if (limits_.failure_injection) arm_write_failures(parser_->get());
   lifecycle_.request_started();
   request_counted_ = true;
   request_read_at_ = std::chrono::steady_clock::now();
@@ -130,6 +136,12 @@ void http_session::send(reply&& answer) {
   }
   response.keep_alive(keep_alive_);
   response_.emplace(std::move(response));
+  if (write_failures_ && write_failures_->count()) {
+    // Injected (tests): the write fails as a reset connection's would, having sent nothing.
+    return asio::post(stream_.get_executor(), [self = shared_from_this()] {
+      self->on_write(asio::error::connection_reset, 0);
+    });
+  }
   stream_.expires_after(limits_.write_timeout);
   http::async_write(stream_, *response_,
                     beast::bind_front_handler(&http_session::on_write, shared_from_this()));
@@ -143,7 +155,7 @@ void http_session::hand_over(connection_takeover&& takeover) {
   // From here the stream belongs to the new owner; this session ends when the call returns.
   stream_.expires_never();
   counted_connection_.reset();
-  takeover(std::move(stream_), std::move(buffer_));
+  takeover(std::move(stream_), std::move(buffer_), std::move(write_failures_));
 }
 
 void http_session::on_write(beast::error_code error, std::size_t) {
@@ -159,6 +171,16 @@ void http_session::on_write(beast::error_code error, std::size_t) {
   }
   if (!keep_alive_) return close_gracefully();
   do_read();
+}
+
+void http_session::arm_write_failures(const http_request& request) {
+  const auto value = request[fail_write_header];
+  if (value.empty()) return;
+  long n = 0;
+  const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), n);
+  if (error != std::errc{} || end != value.data() + value.size() || n < 1) return;
+  write_failures_ = std::make_shared<model::fail_count>();
+  write_failures_->fail_call(n);
 }
 
 void http_session::close_gracefully() {

@@ -25,6 +25,10 @@ struct http_limits {
   // byte now and then (slowloris) cannot hold a connection.
   std::chrono::seconds request_timeout{30};
   std::chrono::seconds write_timeout{30};
+  // Tests only (LIVECHAT_FAILURE_INJECTION=1): a request header `Livechat-Fail-Write: n` makes
+  // the n-th write of its connection from then on fail, as a reset connection's would (a write
+  // is one response, or one gather write of a stream's queue). Off: the header means nothing.
+  bool failure_injection = false;
 };
 
 class http_session : public std::enable_shared_from_this<http_session> {
@@ -44,6 +48,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
   void send(reply&& answer);
   void hand_over(connection_takeover&& takeover);
   void on_write(boost::beast::error_code error, std::size_t bytes);
+  void arm_write_failures(const http_request& request);
   void close_gracefully();
   void do_discard();
 
@@ -56,6 +61,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
   std::chrono::steady_clock::time_point request_read_at_;
   std::optional<metrics::gauge_hold> counted_connection_{metrics::counters().http_connections};
   std::size_t lingered_bytes_ = 0;
+  std::shared_ptr<model::fail_count> write_failures_;  // null unless a test armed them
   http_handler& handler_;
   const http_limits& limits_;
   server_lifecycle& lifecycle_;

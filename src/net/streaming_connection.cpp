@@ -1,5 +1,6 @@
 #include "net/streaming_connection.hpp"
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
 namespace livechat::net {
@@ -19,8 +20,15 @@ void streaming_connection::do_write() {
   write_progress_ = 0;
   progress_seen_ = 0;
   progress_at_ = last_sent_;
+  const auto& buffers = queue_.start_write();
+  if (write_failures_ && write_failures_->count()) {
+    // Injected (tests): the write fails as a reset connection's would, having sent nothing.
+    return asio::post(socket_.get_executor(), [self = shared_from_this()] {
+      self->on_write(asio::error::connection_reset);
+    });
+  }
   asio::async_write(
-      socket_, queue_.start_write(),
+      socket_, buffers,
       // Called before each piece of the write with what has left so far: the progress that the
       // write deadline watches, at no cost beyond a store.
       [this](const boost::system::error_code& error, std::size_t written) -> std::size_t {

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <memory>
 
+#include "model/fail_count.hpp"
 #include "net/output_queue.hpp"
 
 namespace livechat::net {
@@ -35,6 +36,12 @@ class streaming_connection : public std::enable_shared_from_this<streaming_conne
   void close_now();
 
   bool closed() const { return closed_; }
+
+  /// Failure injection (tests; see http_limits::failure_injection): the write `failures` says
+  /// must fail completes with connection_reset, having sent nothing. Null (the default): none.
+  void inject_write_failures(std::shared_ptr<model::fail_count> failures) {
+    write_failures_ = std::move(failures);
+  }
 
   /// A write that has made no progress for this long belongs to a client that stopped reading
   /// (a zero TCP window): the connection is closed (SPEC section 8), whatever its heart-beats.
@@ -90,6 +97,7 @@ class streaming_connection : public std::enable_shared_from_this<streaming_conne
   std::size_t write_progress_ = 0;
   std::size_t progress_seen_ = 0;
   std::chrono::steady_clock::time_point progress_at_;
+  std::shared_ptr<model::fail_count> write_failures_;  // null unless a test armed them
   bool ending_ = false;
   bool closed_ = false;
 };

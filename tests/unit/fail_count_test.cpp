@@ -1,8 +1,10 @@
 // Failure injection in the style of Boost.Beast's fail_count (issue 11): the n-th store call
-// fails, for every n along a send and a sign-in (and a refresh). Whatever n is, nothing
-// acknowledged is lost, nothing unacknowledged appears, and nothing crashes or leaks (the
-// sanitize configuration of `make test` runs this under ASan). The subscribe with resume is in
-// room_subscription_test.cpp, beside its fixture.
+// fails, for every n along a send and a sign-in (and a refresh); the n-th broker call, for
+// every n along a send. Whatever n is, nothing acknowledged is lost, nothing unacknowledged
+// appears, and nothing crashes or leaks (the sanitize configuration of `make test` runs this
+// under ASan). The subscribe with resume is in
+// room_subscription_test.cpp, beside its fixture; the n-th socket write, in the integration
+// suite write_failures.
 
 #include <gtest/gtest.h>
 
@@ -28,6 +30,7 @@ namespace livechat {
 namespace {
 
 using namespace std::chrono_literals;
+using livechat::testing::failing_broker;
 using livechat::testing::failing_store;
 using livechat::testing::id_range;
 using livechat::testing::ids_of;
@@ -93,6 +96,44 @@ class FailCountSendTest : public FailCountTest {
     return ids;
   }
 
+  // For n = 1, 2, … makes the n-th call `calls` counts (a failing_store or failing_broker) of
+  // a send fail, until a send runs its whole path without reaching n. Whatever n is, exactly
+  // the acknowledged messages are kept, ids 1..k without a gap, and delivered once.
+  template <typename Calls>
+  void fail_each_call_of_a_send(Calls& calls) {
+    std::vector<std::int64_t> acknowledged;
+    std::vector<std::string> acknowledged_contents;
+    bool reached_the_end = false;
+    for (long n = 1; n <= max_calls_per_path && !reached_the_end; ++n) {
+      const long before = calls.calls();
+      calls.fail_call(n);
+      const std::string contents = "failing at call " + std::to_string(n);
+      const auto id = send(contents);
+      // The n-th call was not reached: this send ran its whole path without a failure.
+      reached_the_end = calls.calls() - before < n;
+      calls.fail_call(0);
+      if (reached_the_end) ASSERT_TRUE(id) << "nothing failed, yet the send was refused";
+      if (id) {
+        acknowledged.push_back(*id);
+        acknowledged_contents.push_back(contents);
+      }
+      // Whatever failed, the next send works and takes the next id: no id was lost or reused.
+      const auto next = send("after " + std::to_string(n));
+      ASSERT_TRUE(next) << "n = " << n;
+      acknowledged.push_back(*next);
+      acknowledged_contents.push_back("after " + std::to_string(n));
+    }
+    ASSERT_TRUE(reached_the_end) << "a send makes more than " << max_calls_per_path << " calls";
+
+    const auto kept = sqlite_.messages_after("room", 0, 10'000);
+    EXPECT_EQ(ids_of(kept), id_range(1, static_cast<std::int64_t>(acknowledged.size())));
+    EXPECT_EQ(ids_of(kept), acknowledged);
+    for (std::size_t i = 0; i < kept.size(); ++i) {
+      EXPECT_EQ(kept[i].contents, acknowledged_contents[i]);
+    }
+    EXPECT_EQ(delivered_ids(), acknowledged);
+  }
+
   std::mutex delivered_mutex_;
   std::vector<std::shared_ptr<const fanout::batch>> delivered_;
   fanout::room_hub hub_{1, 10'000, [this](std::size_t, fanout::batch_list batches) {
@@ -100,41 +141,19 @@ class FailCountSendTest : public FailCountTest {
                           delivered_.insert(delivered_.end(), batches.begin(), batches.end());
                         }};
   broker::memory_broker broker_{store_, hub_};
+  failing_broker broker_calls_{broker_};
   rooms::rate_limiter limiter_{1'000'000, 1'000'000};
-  rooms::message_service messages_{store_, broker_, limiter_, 2000};
+  rooms::message_service messages_{store_, broker_calls_, limiter_, 2000};
 };
 
 TEST_F(FailCountSendTest, EveryStoreCallOfASendMayFailAndOnlyTheAcknowledgedAreKept) {
-  std::vector<std::int64_t> acknowledged;
-  std::vector<std::string> acknowledged_contents;
-  bool reached_the_end = false;
-  for (long n = 1; n <= max_calls_per_path && !reached_the_end; ++n) {
-    const long before = store_.calls();
-    store_.fail_call(n);
-    const std::string contents = "failing at call " + std::to_string(n);
-    const auto id = send(contents);
-    // The n-th call was not reached: this send ran its whole path without a failure.
-    reached_the_end = store_.calls() - before < n;
-    store_.fail_call(0);
-    if (reached_the_end) ASSERT_TRUE(id) << "nothing failed, yet the send was refused";
-    if (id) {
-      acknowledged.push_back(*id);
-      acknowledged_contents.push_back(contents);
-    }
-    // Whatever failed, the next send works and takes the next id: no id was lost or reused.
-    const auto next = send("after " + std::to_string(n));
-    ASSERT_TRUE(next) << "n = " << n;
-    acknowledged.push_back(*next);
-    acknowledged_contents.push_back("after " + std::to_string(n));
-  }
-  ASSERT_TRUE(reached_the_end) << "a send makes more than " << max_calls_per_path << " calls";
+  fail_each_call_of_a_send(store_);
+}
 
-  // Exactly the acknowledged messages are kept, ids 1..k without a gap, and delivered once.
-  const auto kept = sqlite_.messages_after("room", 0, 10'000);
-  EXPECT_EQ(ids_of(kept), id_range(1, static_cast<std::int64_t>(acknowledged.size())));
-  EXPECT_EQ(ids_of(kept), acknowledged);
-  for (std::size_t i = 0; i < kept.size(); ++i) EXPECT_EQ(kept[i].contents, acknowledged_contents[i]);
-  EXPECT_EQ(delivered_ids(), acknowledged);
+// A publish the broker does not take is answered `unavailable` (REST 503, STOMP ERROR), never
+// `kept` (201, RECEIPT).
+TEST_F(FailCountSendTest, EveryBrokerCallOfASendMayFailAndOnlyTheAcknowledgedAreKept) {
+  fail_each_call_of_a_send(broker_calls_);
 }
 
 // --- a sign-in and a refresh -------------------------------------------------------------------

@@ -1,6 +1,7 @@
 #pragma once
 // What the delivery-core tests share: a temporary SQLite file, messages and batches made to
-// order, and a store that fails on demand (failure injection around a real sqlite_store).
+// order, and a store and a broker that fail on demand (failure injection around a real
+// sqlite_store and a real broker).
 
 #include <atomic>
 #include <cstdint>
@@ -14,8 +15,10 @@
 #include <system_error>
 #include <vector>
 
+#include "broker/broker.hpp"
 #include "fanout/batch.hpp"
 #include "fanout/room_history.hpp"
+#include "model/fail_count.hpp"
 #include "model/records.hpp"
 #include "store/sqlite_store.hpp"
 
@@ -99,9 +102,9 @@ class failing_store final : public livechat::store::store {
   std::atomic<bool> fail_reads{false};
 
   /// Makes the n-th call from now (1 = the next) throw, and only that one; 0 = none.
-  void fail_call(long n) { fail_at_ = n == 0 ? 0 : calls_.load() + n; }
+  void fail_call(long n) { failures_.fail_call(n); }
   /// The calls made so far, failed ones included.
-  long calls() const { return calls_.load(); }
+  long calls() const { return failures_.calls(); }
 
   bool create_user(const model::user& user) override {
     count_call();
@@ -193,12 +196,57 @@ class failing_store final : public livechat::store::store {
 
  private:
   void count_call() {
-    if (++calls_ == fail_at_.load()) throw livechat::store::store_error("injected: the n-th call");
+    if (failures_.count()) throw livechat::store::store_error("injected: the n-th call");
   }
 
   livechat::store::store& real_;
-  std::atomic<long> calls_{0};
-  std::atomic<long> fail_at_{0};
+  livechat::model::fail_count failures_;
+};
+
+// A real broker whose n-th call fails, as Boost.Beast's fail_count does for I/O: a publish is
+// answered `unavailable` without reaching the broker (as a database or Redis that is away
+// would answer it), a history read throws. The calls that have no failure to report
+// (subscribe, close, left, joined…: a broker retries those itself) go straight through
+// uncounted.
+class failing_broker final : public livechat::broker::broker {
+ public:
+  explicit failing_broker(livechat::broker::broker& real) : real_(real) {}
+
+  /// Makes the n-th call from now (1 = the next) fail, and only that one; 0 = none.
+  void fail_call(long n) { failures_.fail_call(n); }
+  /// The calls made so far, failed ones included.
+  long calls() const { return failures_.calls(); }
+
+  void publish(std::vector<model::message> messages,
+               livechat::broker::publish_callback done) override {
+    if (failures_.count()) return done(livechat::broker::publish_status::unavailable, {});
+    real_.publish(std::move(messages), std::move(done));
+  }
+  void close(const std::string& room_id) override { real_.close(room_id); }
+  void left(const std::string& room_id, const std::string& user_id) override {
+    real_.left(room_id, user_id);
+  }
+  void joined(const std::string& room_id, const std::string& user_id) override {
+    real_.joined(room_id, user_id);
+  }
+  void subscribe(const std::string& room_id) override { real_.subscribe(room_id); }
+  void unsubscribe(const std::string& room_id) override { real_.unsubscribe(room_id); }
+  bool healthy() const override { return real_.healthy(); }
+  std::vector<model::message> history_after(const std::string& room_id, std::int64_t after_id,
+                                            std::int64_t limit) override {
+    if (failures_.count()) throw livechat::store::store_error("injected: the n-th broker call");
+    return real_.history_after(room_id, after_id, limit);
+  }
+  std::vector<model::message> history_before(const std::string& room_id, std::int64_t before_id,
+                                             std::int64_t limit) override {
+    if (failures_.count()) throw livechat::store::store_error("injected: the n-th broker call");
+    return real_.history_before(room_id, before_id, limit);
+  }
+  void stop() override { real_.stop(); }
+
+ private:
+  livechat::broker::broker& real_;
+  livechat::model::fail_count failures_;
 };
 
 }  // namespace livechat::testing

@@ -14,6 +14,7 @@ namespace {
 
 using livechat::testing::id_range;
 using livechat::testing::ids_of;
+using livechat::testing::make_message;
 using livechat::testing::make_messages;
 
 void append(room_history& history, std::int64_t first, std::int64_t last) {
@@ -68,6 +69,40 @@ TEST(RoomHistoryTest, AViewOutlivesTrimming) {
   append(history, 11, 500);
   EXPECT_EQ(ids_of(view), id_range(1, 10));
   EXPECT_EQ(ids_of(history.view()), id_range(491, 500));
+}
+
+// A stuck reader's view pins what it covers and nothing the room sends after it (issue 11: the
+// chunks used to be linked, so a view held the whole chain grown since it was taken).
+TEST(RoomHistoryTest, AHeldViewPinsOnlyTheChunksItCovers) {
+  for (const std::size_t capacity : {1, 10, 100, 1000}) {
+    room_history history(capacity);
+    append(history, 1, static_cast<std::int64_t>(capacity));
+    const auto held = history.view();
+    append(history, static_cast<std::int64_t>(capacity) + 1, 100'000);
+    // The kept messages, plus a trimmed chunk not yet left out of the list and the unused
+    // parts of the oldest and newest chunks.
+    const std::size_t chunk_bound = std::min<std::size_t>(capacity, 64);
+    EXPECT_LE(held.pinned_slots(), capacity + 3 * chunk_bound) << "capacity " << capacity;
+    EXPECT_LE(history.view().pinned_slots(), capacity + 3 * chunk_bound);
+    EXPECT_EQ(ids_of(held), id_range(1, static_cast<std::int64_t>(capacity)));
+  }
+}
+
+// One slot per chunk: a million chunks go through the history while one view is held from
+// the start, and the view, then the history, are dropped without a recursion per chunk (the
+// linked chain this replaced pinned them all, and its destructor recursed once per chunk: a
+// stack overflow under ASan with an 8 MiB stack, found at a million, not at 100,000).
+TEST(RoomHistoryTest, ManyChunksPassingAHeldViewAreFreedWithoutDeepRecursion) {
+  constexpr std::int64_t last = 1'000'001;
+  auto history = std::make_unique<room_history>(1);
+  append(*history, 1, 1);
+  auto held = std::make_unique<history_view>(history->view());
+  for (std::int64_t id = 2; id <= last; ++id) history->append(make_message("room", id, "x"));
+  EXPECT_LE(held->pinned_slots(), 3U);
+  EXPECT_EQ(ids_of(*held), id_range(1, 1));
+  held.reset();
+  EXPECT_EQ(ids_of(history->view()), id_range(last, last));
+  history.reset();
 }
 
 // Readers copy views without the writer's lock while it appends and trims: they always see

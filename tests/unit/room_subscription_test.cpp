@@ -25,6 +25,7 @@ namespace livechat::fanout {
 namespace {
 
 namespace asio = boost::asio;
+using livechat::testing::failing_broker;
 using livechat::testing::failing_store;
 using livechat::testing::id_range;
 using livechat::testing::ids_of;
@@ -221,6 +222,40 @@ class RoomSubscriptionTest : public ::testing::Test {
     drained_future.wait();
   }
 
+  // Failure injection (issue 11): for n = 1, 2, … the n-th call that `calls` counts (a
+  // failing_store or failing_broker) of a resume fails, until a resume runs its whole path
+  // without reaching n. What the subscriber got is always the start of what it asked for,
+  // without a gap or a repeat; a failure ends it as a too-slow subscriber (it resumes from its
+  // last id), never silently.
+  template <typename Calls>
+  void fail_each_call_of_a_resume(Calls& calls) {
+    publish(1234);  // the hub keeps 100: the rest is read from the store, in pages
+    bool reached_the_end = false;
+    for (long n = 1; n <= 20 && !reached_the_end; ++n) {
+      const long before = calls.calls();
+      calls.fail_call(n);
+      const auto resumed = subscribe(100);
+      run_io_until([&] { return resumed->stopped() || resumed->ids().size() == 1134; });
+      drain_workers();
+      run_io();
+      reached_the_end = calls.calls() - before < n;
+      calls.fail_call(0);
+      const auto ids = resumed->ids();
+      EXPECT_EQ(ids, id_range(101, 100 + static_cast<std::int64_t>(ids.size()))) << "n = " << n;
+      if (reached_the_end) {
+        EXPECT_EQ(ids.size(), 1134u);
+        EXPECT_EQ(resumed->too_slow_calls, 0);
+      } else {
+        EXPECT_TRUE(resumed->stopped()) << "n = " << n;
+        EXPECT_EQ(resumed->too_slow_calls, 1) << "n = " << n;
+      }
+      resumed->stop();
+      run_io();
+    }
+    EXPECT_TRUE(reached_the_end);
+    EXPECT_EQ(listeners_here(), 0u);
+  }
+
   std::size_t listeners_here() const { return fanouts_[0]->listener_count(); }
 
   temp_database database_;
@@ -235,8 +270,9 @@ class RoomSubscriptionTest : public ::testing::Test {
                   });
                 }};
   broker::memory_broker broker_{store_, hub_};
+  failing_broker broker_calls_{broker_};  // what the subscriptions see
   asio::thread_pool workers_{worker_count};
-  delivery_services services_{hub_, fanouts_, broker_, workers_, 1024 * 1024};
+  delivery_services services_{hub_, fanouts_, broker_calls_, workers_, 1024 * 1024};
 };
 
 TEST_F(RoomSubscriptionTest, LiveOnlyGetsWhatComesAfterIt) {
@@ -518,35 +554,12 @@ TEST_F(RoomSubscriptionTest, GivesUpWhenHistoryCannotBeRead) {
   EXPECT_TRUE(resumed->sends.empty());
 }
 
-// Failure injection (issue 11): the n-th store call of a resume fails, for every n. What the
-// subscriber got is always the start of what it asked for, without a gap or a repeat; a failure
-// ends it as a too-slow subscriber (it resumes from its last id), never silently.
 TEST_F(RoomSubscriptionTest, ResumeWithTheNthStoreCallFailingNeverSkipsOrRepeats) {
-  publish(1234);  // the hub keeps 100: the rest is read from the store, in pages
-  bool reached_the_end = false;
-  for (long n = 1; n <= 20 && !reached_the_end; ++n) {
-    const long before = store_.calls();
-    store_.fail_call(n);
-    const auto resumed = subscribe(100);
-    run_io_until([&] { return resumed->stopped() || resumed->ids().size() == 1134; });
-    drain_workers();
-    run_io();
-    reached_the_end = store_.calls() - before < n;
-    store_.fail_call(0);
-    const auto ids = resumed->ids();
-    EXPECT_EQ(ids, id_range(101, 100 + static_cast<std::int64_t>(ids.size()))) << "n = " << n;
-    if (reached_the_end) {
-      EXPECT_EQ(ids.size(), 1134u);
-      EXPECT_EQ(resumed->too_slow_calls, 0);
-    } else {
-      EXPECT_TRUE(resumed->stopped()) << "n = " << n;
-      EXPECT_EQ(resumed->too_slow_calls, 1) << "n = " << n;
-    }
-    resumed->stop();
-    run_io();
-  }
-  EXPECT_TRUE(reached_the_end);
-  EXPECT_EQ(listeners_here(), 0u);
+  fail_each_call_of_a_resume(store_);
+}
+
+TEST_F(RoomSubscriptionTest, ResumeWithTheNthBrokerCallFailingNeverSkipsOrRepeats) {
+  fail_each_call_of_a_resume(broker_calls_);
 }
 
 TEST_F(RoomSubscriptionTest, GivesUpWhenTooManyBatchesArriveDuringTheReplay) {

@@ -71,6 +71,15 @@ TEST(settings, has_the_documented_defaults) {
   EXPECT_FALSE(s.cluster_mode());
 }
 
+// The failure-injection seam (tests only) is on with exactly "1", and has no flag.
+TEST(settings, failure_injection_is_off_unless_the_variable_is_1) {
+  EXPECT_FALSE(parse({}).failure_injection);
+  EXPECT_TRUE(parse({}, {{"LIVECHAT_FAILURE_INJECTION", "1"}}).failure_injection);
+  EXPECT_FALSE(parse({}, {{"LIVECHAT_FAILURE_INJECTION", "yes"}}).failure_injection);
+  EXPECT_FALSE(parse({}, {{"LIVECHAT_FAILURE_INJECTION", ""}}).failure_injection);
+  EXPECT_NE(error_of({"--livechat-failure-injection", "1"}), "");
+}
+
 TEST(settings, generates_a_new_secret_every_start) {
   EXPECT_NE(parse({}).jwt_secret, parse({}).jwt_secret);
 }

@@ -342,8 +342,9 @@ export function parseSseEvents(text) {
 // STOMP with @stomp/stompjs
 
 /** A `ws` WebSocket offering `protocols` (none at all when undefined). */
-function openWebSocket(address, protocols) {
-  return protocols === undefined ? new WebSocket(address) : new WebSocket(address, protocols);
+function openWebSocket(address, protocols, headers = {}) {
+  return protocols === undefined ? new WebSocket(address, { headers })
+                                 : new WebSocket(address, protocols, { headers });
 }
 
 /** Error raised for a STOMP ERROR frame; `frame` is the stompjs frame. */
@@ -601,9 +602,12 @@ export function parseStompFrames(text) {
  * `frames` every frame parsed from them, `heartbeats` the number of heart-beat EOLs.
  */
 export class RawStomp extends Collector {
-  /** Opens /ws offering `protocols` (none when undefined) and resolves once the socket is open. */
-  static open(url, protocols, { path = '/ws', timeoutMs = DEFAULT_WAIT_MS } = {}) {
-    const ws = openWebSocket(wsUrl(url, path), protocols);
+  /**
+   * Opens /ws offering `protocols` (none when undefined), with `headers` on the upgrade request,
+   * and resolves once the socket is open.
+   */
+  static open(url, protocols, { path = '/ws', headers = {}, timeoutMs = DEFAULT_WAIT_MS } = {}) {
+    const ws = openWebSocket(wsUrl(url, path), protocols, headers);
     const raw = new RawStomp(ws);
     return raw.waitFor((r) => {
       if (r.opened) return r;

@@ -18,15 +18,16 @@ const HEALTHY_TIMEOUT_MS = 15_000;
 // LOG_LEVEL of the servers under test; LIVECHAT_TEST_LOG_LEVEL=info shows more when debugging.
 const LOG_LEVEL = process.env.LIVECHAT_TEST_LOG_LEVEL || 'warn';
 
-// Settings of SPEC section 1: removed from the inherited environment so that a developer's
-// shell (say, REDIS_HOST) cannot change what a test runs against.
+// Settings of SPEC section 1, and the failure-injection seam: removed from the inherited
+// environment so that a developer's shell (say, REDIS_HOST) cannot change what a test runs
+// against.
 const SETTINGS = [
   'HOST', 'PORT', 'THREADS', 'DATA_DIR', 'DATABASE_URL', 'REDIS_HOST', 'REDIS_IP', 'REDIS_PORT',
   'REDIS_PASSWORD', 'REDIS_URL', 'JWT_SECRET', 'ACCESS_TOKEN_TTL_S', 'REFRESH_TOKEN_TTL_S',
   'LIVECHAT_API_KEY', 'TENANT_BASE_URL', 'BILLING_INTERVAL_MS', 'FLUSH_INTERVAL_MS',
   'HISTORY_SIZE', 'MAX_MESSAGE_LENGTH', 'RATE_LIMIT_PER_S', 'RATE_LIMIT_BURST', 'CORS_ORIGINS',
   'LOG_LEVEL', 'MAX_VIEWERS_PER_SESSION', 'MAX_STREAMS_PER_IP', 'MAX_SUBSCRIPTIONS_PER_CONNECTION',
-  'MAX_STREAMS',
+  'MAX_STREAMS', 'LIVECHAT_FAILURE_INJECTION',
 ];
 
 // LIVECHAT_TEST_DATABASE=postgres runs every server that names no DATABASE_URL of its own on
