@@ -8,10 +8,13 @@ namespace livechat::fanout {
 
 namespace {
 
-// Chunks grow from a few slots to this many: a room with one message does not pay for 64
-// default messages, and a long history is not a list of tiny allocations.
+// Chunks grow from a few slots to at least 64 (capacity / 64 for a long history): a room with
+// one message does not pay for 64 default messages, a long history is not a list of tiny
+// allocations, and the list copied when a chunk is added holds at most about 65 pointers,
+// whatever HISTORY_SIZE is.
 constexpr std::size_t first_chunk_slots = 4;
-constexpr std::size_t max_chunk_slots = 64;
+constexpr std::size_t min_max_chunk_slots = 64;
+constexpr std::size_t chunks_per_history = 64;
 
 }  // namespace
 
@@ -71,13 +74,15 @@ std::size_t history_view::pinned_slots() const {
   return slots;
 }
 
-room_history::room_history(std::size_t capacity) : capacity_(std::max<std::size_t>(capacity, 1)) {}
+room_history::room_history(std::size_t capacity)
+    : capacity_(std::max<std::size_t>(capacity, 1)),
+      max_chunk_slots_(std::max(min_max_chunk_slots, capacity_ / chunks_per_history)) {}
 
 void room_history::append(const model::message& message) {
   assert(count_ == 0 || message.id == first_id_ + std::int64_t(count_));
   if (!chunks_ || tail_used_ == chunks_->back()->capacity) {
     const std::size_t slots =
-        std::min(chunks_ ? std::min(chunks_->back()->capacity * 2, max_chunk_slots)
+        std::min(chunks_ ? std::min(chunks_->back()->capacity * 2, max_chunk_slots_)
                          : first_chunk_slots,
                  capacity_);
     add_chunk(std::make_shared<history_chunk>(slots));

@@ -7,11 +7,12 @@
 // room_history is the owner's (the hub's), used under the owner's lock; a history_view may be
 // read on any thread, and keeps alive the chunks it covers and no other: chunks are not linked
 // to each other, the history publishes an immutable list of them instead (a new list each time
-// a chunk is added, so once per up to 64 messages, at the cost of copying one pointer per
-// chunk held: 16 for the default HISTORY_SIZE). A view held for ever by a stuck reader
-// pins at most the capacity plus three chunks' slots (one trimmed, the unused parts of the
-// oldest and newest), whatever the room sends after it, and dropping it frees them one by
-// one, never by a recursion down a chain.
+// a chunk is added, at the cost of copying one pointer per chunk held: 16 for the default
+// HISTORY_SIZE, at most about 65 for any, since chunks grow to HISTORY_SIZE / 64 slots). A view
+// held for ever by a stuck reader pins at most the capacity plus three chunks' slots (one
+// trimmed, the unused parts of the oldest and newest: under 5 % more for a long history),
+// whatever the room sends after it, and dropping it frees them one by one, never by a
+// recursion down a chain.
 
 #include <algorithm>
 #include <cstddef>
@@ -50,6 +51,9 @@ class history_view {
   /// Message slots of the chunks this view keeps alive (for tests: a held view pins a bounded
   /// amount of memory).
   std::size_t pinned_slots() const;
+
+  /// Chunks this view keeps alive: the length of the list a new chunk copies (for tests).
+  std::size_t pinned_chunks() const { return chunks_ ? chunks_->size() : 0; }
 
  private:
   friend class room_history;
@@ -91,6 +95,7 @@ class room_history {
   void add_chunk(std::shared_ptr<history_chunk> added);
 
   std::size_t capacity_;
+  std::size_t max_chunk_slots_;  // what a chunk grows to
   // The published list: the head chunk (holding the oldest message kept) is at head_index_, the
   // tail (holding the newest, appended to) last. Chunks before the head are trimmed ones, left
   // until the next list is made.
