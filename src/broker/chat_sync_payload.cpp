@@ -19,8 +19,12 @@ const json::string* string_at(const json::object& object, std::string_view key) 
 // createdAt as Chat Sync's publishers write it: an RFC 3339 string or epoch milliseconds.
 std::optional<model::timestamp> created_at(const json::value& value) {
   if (value.is_string()) return model::parse_rfc3339(value.get_string());
-  if (value.is_int64()) return model::from_epoch_ms(value.get_int64());
-  if (value.is_uint64()) return model::from_epoch_ms(static_cast<std::int64_t>(value.get_uint64()));
+  // Epoch milliseconds outside the years 1970 to 9999 have no RFC 3339 form (a four-digit
+  // year, and the stores keep milliseconds since the epoch): the time received instead.
+  constexpr std::int64_t end_of_9999_ms = 253'402'300'799'999;
+  if (value.is_int64() && value.get_int64() >= 0 && value.get_int64() <= end_of_9999_ms) {
+    return model::from_epoch_ms(value.get_int64());
+  }
   return std::nullopt;
 }
 

@@ -1,6 +1,5 @@
 #include "model/time.hpp"
 
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include <charconv>
@@ -12,9 +11,15 @@ timestamp now() {
 }
 
 std::string format_rfc3339(timestamp time) {
-  const auto seconds = std::chrono::floor<std::chrono::seconds>(time);
-  const auto milliseconds = (time - seconds).count();
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z", seconds, milliseconds);
+  // Calendar arithmetic on milliseconds: fmt's time formatting goes through the system clock's
+  // nanoseconds, which overflow after the year 2262 (a fuzzer found it with a year-7950 time).
+  const auto day = std::chrono::floor<std::chrono::days>(time);
+  const std::chrono::year_month_day date{day};
+  const std::chrono::hh_mm_ss clock{time - day};
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(date.year()),
+                     static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                     clock.hours().count(), clock.minutes().count(), clock.seconds().count(),
+                     clock.subseconds().count());
 }
 
 std::optional<timestamp> parse_rfc3339(std::string_view text) {

@@ -41,6 +41,13 @@ TEST(chat_sync_payload, created_at_in_epoch_milliseconds_or_unreadable) {
   ASSERT_TRUE(mapped);
   EXPECT_EQ(mapped->sent_at, received) << "a time it cannot read: when the node received it";
   EXPECT_EQ(mapped->sender, "n");
+  for (const std::string_view beyond : {"-1", "253402300800000", "9223372036854775807",
+                                       "18446744073709551615"}) {
+    mapped = map(std::string(R"({"message":"m","nickname":"n","profileImgUrl":"p","createdAt":)") +
+                 std::string(beyond) + "}");
+    ASSERT_TRUE(mapped);
+    EXPECT_EQ(mapped->sent_at, received) << "no four-digit year: when the node received it";
+  }
 }
 
 TEST(chat_sync_payload, any_other_payload_is_the_contents_of_a_message_from_system) {

@@ -44,6 +44,9 @@ TEST(TimeTest, FormatsRfc3339WithMilliseconds) {
   EXPECT_EQ(format_rfc3339(from_epoch_ms(0)), "1970-01-01T00:00:00.000Z");
   EXPECT_EQ(format_rfc3339(from_epoch_ms(1778454660123)), "2026-05-10T23:11:00.123Z");
   EXPECT_EQ(to_epoch_ms(from_epoch_ms(1778454660123)), 1778454660123);
+  // Past 2262, where the system clock's nanoseconds overflow (UBSan caught it in a fuzzer).
+  EXPECT_EQ(format_rfc3339(from_epoch_ms(253'402'300'799'999)), "9999-12-31T23:59:59.999Z");
+  EXPECT_EQ(format_rfc3339(*parse_rfc3339("7950-05-10T23:11:00.456Z")), "7950-05-10T23:11:00.456Z");
 }
 
 TEST(TimeTest, ParsesWhatItFormatsAndNothingElse) {
