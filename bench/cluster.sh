@@ -65,12 +65,8 @@ while [ $# -gt 0 ]; do
 done
 [ ${#scenarios[@]} -gt 0 ] || scenarios=(hot-session cross-node kill-node)
 [ ${#systems[@]} -gt 0 ] || systems=(livechat socketio)
-for scenario in "${scenarios[@]}"; do
-  case "$scenario" in hot-session|cross-node|kill-node) ;; *) echo "cluster.sh: unknown scenario '$scenario'" >&2; exit 2 ;; esac
-done
-for system in "${systems[@]}"; do
-  case "$system" in livechat|socketio) ;; *) echo "cluster.sh: unknown system '$system'" >&2; exit 2 ;; esac
-done
+require_known scenario "hot-session cross-node kill-node" "${scenarios[@]}"
+require_known system "livechat socketio" "${systems[@]}"
 case "$fsync" in always|everysec) ;; *) echo "cluster.sh: --fsync: always or everysec" >&2; exit 2 ;; esac
 if [ "$quick" = 1 ]; then
   viewers=${viewers:-4000}; room_members=200; room_messages=400; failover_clients=100

@@ -38,12 +38,8 @@ while [ $# -gt 0 ]; do
 done
 [ ${#servers[@]} -gt 0 ] || servers=(livechat nchan socketio minimal)
 [ ${#scenarios[@]} -gt 0 ] || scenarios=(hot-session chat-room idle)
-for server in "${servers[@]}"; do
-  case "$server" in livechat|nchan|socketio|minimal) ;; *) echo "compare.sh: unknown server '$server'" >&2; exit 2 ;; esac
-done
-for scenario in "${scenarios[@]}"; do
-  case "$scenario" in hot-session|chat-room|idle) ;; *) echo "compare.sh: unknown scenario '$scenario'" >&2; exit 2 ;; esac
-done
+require_known server "livechat nchan socketio minimal" "${servers[@]}"
+require_known scenario "hot-session chat-room idle" "${scenarios[@]}"
 wants_server() { local s; for s in "${servers[@]}"; do [ "$s" = "$1" ] && return 0; done; return 1; }
 
 # Scenario sizes. A full run publishes 2,000 messages at 200/s (10 s); --quick 100 at 50/s (2 s).

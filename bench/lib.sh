@@ -3,6 +3,16 @@
 # Prints the calling script's header comment (from line 2 to `set -euo`) as its usage.
 usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; }
 
+# `require_known WHAT ALLOWED VALUE...`: exits 2, naming the first VALUE that is not one of the
+# space-separated ALLOWED, as "<script>: unknown WHAT 'VALUE'".
+require_known() {
+  local what=$1 allowed=" $2 " value
+  shift 2
+  for value in "$@"; do
+    case "$allowed" in *" $value "*) ;; *) echo "$(basename "$0"): unknown $what '$value'" >&2; exit 2 ;; esac
+  done
+}
+
 # Installs what the benches need when missing (scripts/install-deps.sh bench, the lockfile's
 # npm packages), then sets `livechat`: $LIVECHAT if set, else build/livechat built by
 # `make build`. Run from the repository's root.
