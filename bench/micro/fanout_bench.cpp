@@ -33,7 +33,7 @@ class instant_connection final : public fanout::delivery_sink {
 
   void flush_deliveries() override {
     if (!queue_.has_queued()) return;
-    benchmark::DoNotOptimize(queue_.start_write().data());
+    benchmark::DoNotOptimize(queue_.start_write().size());
     queue_.finish_write();
   }
 

@@ -48,6 +48,9 @@ class room_subscription : public listener,
   /// each completed write.
   void on_output_drained();
 
+  /// True while a replay waits for the connection to write some of its queue.
+  bool waits_for_drain() const { return replay_ && replay_->waiting_for_drain; }
+
  protected:
   /// The batch's shared bytes are exactly what the subscriber needs: queue them. False when the
   /// connection's queue is full.

@@ -6,6 +6,18 @@
 
 namespace livechat::fanout {
 
+namespace {
+
+// The batch as this thread's listeners share it: a handle with a reference count of this
+// thread's own. Every connection that queues the batch counts a reference; on one shared count,
+// two threads doing that thousands of times a pass would pass its cache line back and forth.
+std::shared_ptr<const batch> local_handle(const std::shared_ptr<const batch>& shared) {
+  auto holder = std::make_shared<const std::shared_ptr<const batch>>(shared);
+  return {holder, holder->get()};
+}
+
+}  // namespace
+
 void thread_fanout::add(listener& subscriber) {
   auto found = rooms_.find(subscriber.room_id());
   if (found == rooms_.end()) found = rooms_.try_emplace(subscriber.room_id()).first;
@@ -25,9 +37,10 @@ void thread_fanout::remove(listener& subscriber) {
 void thread_fanout::deliver(const batch_list& batches) {
   delivering_ = true;
   std::uint64_t messages_queued = 0;
-  for (const auto& delivered : batches) {
-    const auto found = rooms_.find(delivered->room_id);
+  for (const auto& shared : batches) {
+    const auto found = rooms_.find(shared->room_id);
     if (found == rooms_.end()) continue;
+    const auto delivered = local_handle(shared);
     auto& listeners = found->second;
     for (auto position = listeners.begin(); position != listeners.end();) {
       // Step first: the listener may unlink itself (a subscriber given up as too slow).

@@ -49,8 +49,13 @@ class streaming_connection : public std::enable_shared_from_this<streaming_conne
 
  protected:
   /// A write completed, so the queue has room again (a paced replay goes on). May queue more
-  /// and flush.
+  /// and flush. Called only when waits_for_drain() said so when the write ended, or after a
+  /// write that had to wait for the socket.
   virtual void on_output_drained() {}
+
+  /// True when something (a paced replay) waits for the queue to drain: a write that
+  /// completes at once then still calls on_output_drained(), from a handler of its own.
+  virtual bool waits_for_drain() const { return false; }
 
   /// The connection closes, by close_now, a failed write or the end of end_after_writes.
   /// Called once, before the socket closes: release subscriptions here.
@@ -86,7 +91,9 @@ class streaming_connection : public std::enable_shared_from_this<streaming_conne
 
  private:
   void do_write();
+  void on_written_at_once();
   void on_write(const boost::system::error_code& error);
+  void after_write();
   void shut_down_and_close();
 
   boost::asio::ip::tcp::socket socket_;

@@ -116,6 +116,10 @@ void sse_session::on_output_drained() {
   if (subscription_) subscription_->on_output_drained();
 }
 
+bool sse_session::waits_for_drain() const {
+  return subscription_ && subscription_->waits_for_drain();
+}
+
 void sse_session::do_watch_for_close() {
   // SSE clients send nothing after the request: the socket turns readable only when they go
   // away, or when they send what they must not (SPEC 5.2: a client that sends bytes up the

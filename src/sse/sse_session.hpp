@@ -49,6 +49,7 @@ class sse_session : public net::streaming_connection, public fanout::delivery_si
   void do_watch_for_close();
   void on_housekeeping(std::chrono::steady_clock::time_point now) override;
   void on_output_drained() override;
+  bool waits_for_drain() const override;
   void on_close() override;
   void fail_too_slow();
 

@@ -418,6 +418,11 @@ void stomp_session::on_output_drained() {
   for (const auto& each : subscriptions) each->on_output_drained();
 }
 
+bool stomp_session::waits_for_drain() const {
+  return std::any_of(subscriptions_.begin(), subscriptions_.end(),
+                     [](const auto& each) { return each->waits_for_drain(); });
+}
+
 void stomp_session::on_closing() {
   for (auto& each : subscriptions_) each->stop();
   subscriptions_.clear();

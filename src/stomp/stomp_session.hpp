@@ -60,6 +60,7 @@ class stomp_session final : public net::websocket_connection, public fanout::del
   void on_message(std::string&& payload) override;
   void on_closing() override;
   void on_output_drained() override;
+  bool waits_for_drain() const override;
   void on_housekeeping(std::chrono::steady_clock::time_point now) override;
 
   void handle_next_frames();

@@ -10,9 +10,9 @@ namespace livechat::net {
 namespace {
 
 // The bytes a gather write would send.
-std::string gathered(const std::vector<boost::asio::const_buffer>& buffers) {
+std::string gathered(const output_queue::write_buffers& buffers) {
   std::string bytes;
-  for (const auto& buffer : buffers) {
+  for (const boost::asio::const_buffer buffer : buffers) {
     bytes.append(static_cast<const char*>(buffer.data()), buffer.size());
   }
   return bytes;
@@ -120,6 +120,58 @@ TEST(OutputQueueTest, PushesDuringAWriteGoToTheNextWrite) {
   EXPECT_EQ(gathered(queue.start_write()), "second");
   queue.finish_write();
   EXPECT_TRUE(queue.idle());
+}
+
+// A gather write that the socket took only in part: the rest is what the next write sends,
+// pieces wholly written are released at once, and what was queued meanwhile stays queued.
+TEST(OutputQueueTest, PartlyWrittenWritesGoOnFromWhereTheyStopped) {
+  output_queue queue(100);
+  auto first = std::make_shared<const std::string>("first;");
+  const std::weak_ptr<const std::string> watch = first;
+  ASSERT_TRUE(queue.push_shared(first, *first));
+  first.reset();
+  ASSERT_TRUE(queue.push_owned("second;"));
+  ASSERT_TRUE(queue.push_owned("third;"));
+  (void)queue.start_write();
+  ASSERT_TRUE(queue.push_owned("later;"));
+
+  queue.consume(8);  // "first;" and "se"
+  EXPECT_TRUE(watch.expired());
+  EXPECT_TRUE(queue.writing());
+  EXPECT_EQ(gathered(queue.unwritten()), "cond;third;");
+  EXPECT_EQ(queue.bytes(), 11u + 6u);
+
+  queue.consume(11);
+  EXPECT_FALSE(queue.writing());
+  EXPECT_TRUE(queue.has_queued());
+  EXPECT_EQ(queue.bytes(), 6u);
+  EXPECT_EQ(gathered(queue.start_write()), "later;");
+  queue.consume(6);
+  EXPECT_TRUE(queue.idle());
+  EXPECT_EQ(queue.bytes(), 0u);
+}
+
+TEST(OutputQueueTest, AFailedWriteReleasesWhatIsLeftOfIt) {
+  output_queue queue(100);
+  ASSERT_TRUE(queue.push_owned("abcdef"));
+  (void)queue.start_write();
+  ASSERT_TRUE(queue.push_owned("gh"));
+  queue.consume(2);
+  queue.finish_write();
+  EXPECT_FALSE(queue.writing());
+  EXPECT_EQ(queue.bytes(), 2u);
+  EXPECT_EQ(gathered(queue.start_write()), "gh");
+}
+
+// Asio reads a write's buffers in place while the connection queues more: the view must not
+// be disturbed when the queue's storage grows.
+TEST(OutputQueueTest, TheWriteInProgressSurvivesTheQueueGrowing) {
+  output_queue queue(1 << 20);
+  ASSERT_TRUE(queue.push_owned("in flight"));
+  const auto buffers = queue.start_write();
+  for (int i = 0; i < 1000; ++i) ASSERT_TRUE(queue.push_owned("queued"));
+  EXPECT_EQ(gathered(buffers), "in flight");
+  EXPECT_EQ(buffers.size(), 1u);
 }
 
 TEST(OutputQueueTest, SharedPiecesKeepTheirOwnerAliveUntilWritten) {
