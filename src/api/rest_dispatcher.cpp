@@ -4,9 +4,11 @@
 #include <boost/url/parse.hpp>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <memory>
 
 #include "api/loggable_target.hpp"
+#include "metrics/metrics.hpp"
 #include "model/client_error.hpp"
 #include "store/store.hpp"
 
@@ -120,8 +122,12 @@ void rest_dispatcher::run_on(bounded_pool& pool, const route* matched,
     pool.jobs.fetch_sub(1, std::memory_order_relaxed);
     return finish(context->request, full(context->request.version()), respond);
   }
-  boost::asio::post(pool.threads, [this, &pool, matched, context = std::move(context), respond] {
+  boost::asio::post(pool.threads, [this, &pool, matched, context = std::move(context), respond,
+                                   queued_at = std::chrono::steady_clock::now()] {
     pool.jobs.fetch_sub(1, std::memory_order_relaxed);
+    if (&pool == &workers_) {
+      metrics::counters().worker_wait.observe(std::chrono::steady_clock::now() - queued_at);
+    }
     finish(context->request, run(*matched, *context), respond);
   });
 }

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
 #include "metrics/metrics.hpp"
 
 namespace livechat::broker {
@@ -130,7 +132,11 @@ void memory_broker::commit(std::vector<pending>& group) {
         rows.push_back(message);
       }
     }
-    if (!rows.empty()) store_.append_messages(rows);
+    if (!rows.empty()) {
+      const auto started = std::chrono::steady_clock::now();
+      store_.append_messages(rows);
+      metrics::counters().commit_duration.observe(std::chrono::steady_clock::now() - started);
+    }
   } catch (const std::exception& error) {
     spdlog::error("could not keep {} messages: {}", rows.size(), error.what());
     for (const auto& [room_id, last_id] : restore) last_ids_[room_id] = last_id;

@@ -71,6 +71,14 @@ std::string render_prometheus(const server_metrics& values, std::uint64_t messag
                 "Delivered messages not yet reported to billing.", values.billing_pending_count.load());
   values.request_latency.render(out, "livechat_http_request_duration_seconds",
                                 "REST request latency, from the whole request read to the answer.");
+  values.worker_wait.render(out, "livechat_worker_wait_seconds",
+                            "REST requests' wait for a worker thread, from the whole request read "
+                            "to the start of its handler.");
+  // Only where a store commits accepted messages (not a cluster node: Redis keeps them there).
+  if (values.commit_duration.observed()) {
+    values.commit_duration.render(out, "livechat_commit_duration_seconds",
+                                  "Group commits of accepted messages to the store.");
+  }
   return out;
 }
 

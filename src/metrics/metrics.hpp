@@ -23,6 +23,9 @@ class latency_histogram {
  public:
   void observe(std::chrono::nanoseconds elapsed);
 
+  /// True once something was observed.
+  bool observed() const { return count_.load(std::memory_order_relaxed) > 0; }
+
   /// Appends the histogram's lines under `name` to `out`.
   void render(std::string& out, std::string_view name, std::string_view help) const;
 
@@ -43,6 +46,10 @@ struct server_metrics {
   std::atomic<std::uint64_t> billing_failures{0};
   std::atomic<std::int64_t> billing_pending_count{0};
   latency_histogram request_latency;
+  // Where a REST request's time goes under load: waiting for a worker thread, and (for a
+  // message) the store's group commit that its acknowledgement waits for.
+  latency_histogram worker_wait;
+  latency_histogram commit_duration;
 };
 
 /// The process's metrics.

@@ -34,7 +34,8 @@ test('metrics count connections, messages accepted and delivered, batches and re
   const before = await metrics();
   for (const name of ['livechat_messages_accepted_total', 'livechat_messages_delivered_total',
                       'livechat_delivery_batches_total', 'livechat_slow_consumer_disconnects_total',
-                      'livechat_billing_failures_total', 'livechat_http_request_duration_seconds_count']) {
+                      'livechat_billing_failures_total', 'livechat_http_request_duration_seconds_count',
+                      'livechat_worker_wait_seconds_count']) {
     assert.notEqual(sample(before, name), undefined, `${name} is exposed`);
     const family = name.replace(/_count$/, '');
     assert.match(before, new RegExp(`# TYPE ${family} (counter|gauge|histogram)`));
@@ -75,6 +76,13 @@ test('metrics count connections, messages accepted and delivered, batches and re
     assert.equal(grew('livechat_messages_delivered_total'), 6);
     assert.ok(grew('livechat_delivery_batches_total') >= 1);
     assert.ok(grew('livechat_http_request_duration_seconds_count') >= 5, 'REST requests are timed');
+    // Where an acknowledgement's time goes: the wait for a worker (every request a worker ran:
+    // the sign-in aside, room creation and the 3 posts) and the group commits behind the posts.
+    assert.ok(grew('livechat_worker_wait_seconds_count') >= 4, 'waits for a worker are timed');
+    assert.match(after, /# TYPE livechat_commit_duration_seconds histogram/);
+    const commits = sample(after, 'livechat_commit_duration_seconds_count') -
+                    (sample(before, 'livechat_commit_duration_seconds_count') ?? 0);
+    assert.ok(commits >= 1 && commits <= 3, `one group commit per post at most, some at least: ${commits}`);
   } finally {
     for (const stream of streams) stream.close();
   }
