@@ -314,6 +314,11 @@ if (scenarios.length === 0) {
 console.log("Ratios are livechat / peer. Targets: all connect, nothing lost, every delivery of the offered rate,");
 console.log("and issue 12's fixed limits; under each table, its goals for livechat judged on this run (bench/compare-report.mjs).");
 console.log("Latencies (deliveries and publish acknowledgements) count from each message's due time in an open schedule.");
+// compare.sh --quick writes "mode: quick" there: its small numbers are not what the goals are for.
+const environment = join(dir, "environment.txt");
+if (existsSync(environment) && /^mode: quick\b/m.test(readFileSync(environment, "utf8"))) {
+  console.log("A --quick run: the goals are set for the full sizes; judged here, they only show the judging at work.");
+}
 for (const scenario of scenarios) printTable(scenario);
 
 // --- Charts -----------------------------------------------------------------------------------
