@@ -323,9 +323,10 @@ for (const scenario of scenarios) printTable(scenario);
 
 // --- Charts -----------------------------------------------------------------------------------
 
-// A gnuplot data block: a header row of column titles, then one row per x position.
+// A gnuplot data block: a header row of column titles, then one row per x position. Titles are
+// quoted: gnuplot splits on blanks, and "socketio (WebSocket)" is one title.
 function dataBlock(rowTitle, servers, rows) {
-  const lines = [[rowTitle, ...servers].join("\t")];
+  const lines = [[rowTitle, ...servers].map((title) => JSON.stringify(title)).join("\t")];
   for (const [title, values] of rows) {
     lines.push([JSON.stringify(title), ...values.map((v) => (typeof v === "number" ? v : "NaN"))].join("\t"));
   }

@@ -8,7 +8,7 @@
 #                      for 2 s; hot-session-large 400 viewers, 100 msg/s for 2 s; idle 500
 #   --only SERVER      livechat | nchan | socketio | minimal (repeatable; default: all four)
 #   --scenario NAME    hot-session | hot-session-large | chat-room | idle (repeatable; default:
-#                      all four, about 7 minutes)
+#                      all four, about 8 minutes)
 #   --out DIR          where the results go (default: bench/results/<date-time>/)
 # Environment:
 #   LIVECHAT=path      use this binary instead of building build/livechat with `make build`
