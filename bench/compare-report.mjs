@@ -227,6 +227,34 @@ function printGoals(scenario, runsOf, plan) {
   }
 }
 
+// livechat's /metrics at the end of a run (compare.sh keeps it in logs/): where its requests'
+// time went, from the server's own histograms. A histogram gives a percentile only as the upper
+// bound of the bucket it falls in: "≤ 5 ms".
+function histogramPercentile(text, name, fraction) {
+  const buckets = [...text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\d+)$`, "gm"))]
+    .map(([, le, count]) => ({ le: le === "+Inf" ? Infinity : Number(le), count: Number(count) }));
+  const total = buckets.at(-1)?.count;
+  if (!total) return undefined;
+  const bound = buckets.find((bucket) => bucket.count >= fraction * total).le;
+  return Number.isFinite(bound) ? `≤ ${format(bound * 1000)} ms` : `> ${format(buckets.at(-2).le * 1000)} ms`;
+}
+
+function printServerTimes(scenario) {
+  const file = join(dir, "logs", `${scenario}--livechat.metrics.txt`);
+  if (!existsSync(file)) return;
+  const text = readFileSync(file, "utf8");
+  const parts = [
+    ["request read to answered", "livechat_http_request_duration_seconds"],
+    ["wait for a worker", "livechat_worker_wait_seconds"],
+    ["group commit", "livechat_commit_duration_seconds"],
+  ].map(([what, name]) => {
+    const p50 = histogramPercentile(text, name, 0.5);
+    const p99 = histogramPercentile(text, name, 0.99);
+    return p50 && `${what} p50 ${p50}, p99 ${p99}`;
+  }).filter(Boolean);
+  if (parts.length > 0) console.log(`   livechat's own figures (/metrics, whole run): ${parts.join("; ")}`);
+}
+
 // --- Tables -----------------------------------------------------------------------------------
 
 // What a scenario's runs were asked to do (the plan, not what they reached).
@@ -292,6 +320,7 @@ function printTable(scenario) {
   console.log(widths.map((width) => "-".repeat(width)).join("  "));
   for (const row of rows) console.log(line(row));
   printGoals(scenario, runsOf, plan);
+  if (flowing) printServerTimes(scenario);
   for (const [server, limit] of limits) console.log(`   ${server} hit a limit: ${limit}`);
   for (const server of servers) {
     const { result } = runsOf.get(server);

@@ -261,6 +261,10 @@ run() {
   bench_pid=$!
   wait "$bench_pid" || status=$?
   bench_pid=""
+  # livechat's own account of where a request's time went (its /metrics histograms).
+  if [ "$server" = livechat ]; then
+    curl -s --max-time 5 "http://127.0.0.1:$port/metrics" > "$out/logs/$name.metrics.txt" || true
+  fi
   stop_server
   keep_logs "$name" "$dir"
 
