@@ -88,3 +88,21 @@ test('SIGTERM of one node while the other goes on: nothing counted twice, nothin
   await stopNode(b, 'node B');
   assert.equal(sink.totalFor(sessionId), 15, `after node B's stop: ${reportsOf(sink, sessionId)}`);
 });
+
+test('SIGTERM while Redis is away: the last claims give up in time and the node exits 0', async () => {
+  const sink = await startBillingSink();
+  const { nodes, redis } = await startCluster({
+    nodes: 1, env: { TENANT_BASE_URL: sink.url, BILLING_INTERVAL_MS: NO_INTERVAL },
+  });
+  const [a] = nodes;
+  const sessionId = randomUUID();
+  const viewer = await openSse(a.url, sessionSsePath(sessionId));
+  await waitSubscribers(redis, sessionId, 1);
+  await publishOk(a.url, API_KEY, sessionId, { sender: 'host', contents: 'unclaimed' });
+  await viewer.waitForId(1);
+
+  await redis.killHard();
+  await stopNode(a, 'node A');
+  assert.match(a.output(), /1 ids and 0 raw messages delivered here and not claimed/);
+  assert.equal(sink.totalFor(sessionId), 0, 'nothing claimed, nothing reported');
+});
