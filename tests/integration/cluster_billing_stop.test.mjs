@@ -13,7 +13,12 @@ import { API_KEY, startCluster, waitRawSubscribers, waitSubscribers } from './li
 import { startBillingSink } from './lib/billing_sink.mjs';
 import { publishOk, sessionSsePath } from './lib/sessions.mjs';
 
-const NO_INTERVAL = 600_000;
+/** A billing sink, and `nodes` nodes reporting to it with no billing interval within the test. */
+async function billingCluster(nodes = 2) {
+  const sink = await startBillingSink();
+  const cluster = await startCluster({ nodes, env: { TENANT_BASE_URL: sink.url, BILLING_INTERVAL_MS: 600_000 } });
+  return { sink, ...cluster };
+}
 
 /** SIGTERMs `node` and checks that it exited 0 within SPEC 8's 10 s. */
 async function stopNode(node, what) {
@@ -27,10 +32,7 @@ const reportsOf = (sink, sessionId) =>
   JSON.stringify(sink.attemptsFor(sessionId).map((r) => [r.body.count, r.status]));
 
 test('SIGTERM of both nodes before any billing interval: each delivered message is reported once', async () => {
-  const sink = await startBillingSink();
-  const { nodes, redis } = await startCluster({
-    env: { TENANT_BASE_URL: sink.url, BILLING_INTERVAL_MS: NO_INTERVAL },
-  });
+  const { sink, nodes, redis } = await billingCluster();
   const [a, b] = nodes;
 
   // `shared` has viewers on both nodes (each message delivered twice, to be billed once);
@@ -67,10 +69,7 @@ test('SIGTERM of both nodes before any billing interval: each delivered message 
 });
 
 test('SIGTERM of one node while the other goes on: nothing counted twice, nothing lost', async () => {
-  const sink = await startBillingSink();
-  const { nodes, redis } = await startCluster({
-    env: { TENANT_BASE_URL: sink.url, BILLING_INTERVAL_MS: NO_INTERVAL },
-  });
+  const { sink, nodes, redis } = await billingCluster();
   const [a, b] = nodes;
   const sessionId = randomUUID();
   const onA = await openSse(a.url, sessionSsePath(sessionId));
@@ -90,10 +89,7 @@ test('SIGTERM of one node while the other goes on: nothing counted twice, nothin
 });
 
 test('SIGTERM while Redis is away: the last claims give up in time and the node exits 0', async () => {
-  const sink = await startBillingSink();
-  const { nodes, redis } = await startCluster({
-    nodes: 1, env: { TENANT_BASE_URL: sink.url, BILLING_INTERVAL_MS: NO_INTERVAL },
-  });
+  const { sink, nodes, redis } = await billingCluster(1);
   const [a] = nodes;
   const sessionId = randomUUID();
   const viewer = await openSse(a.url, sessionSsePath(sessionId));
