@@ -25,6 +25,8 @@ namespace {
 constexpr auto drain_timeout = std::chrono::seconds(6);
 constexpr auto stream_goodbye_timeout = std::chrono::seconds(1);
 constexpr auto billing_flush_timeout = std::chrono::seconds(2);
+// Cluster mode's last billing claims in Redis, before that flush (normally one round trip).
+constexpr auto claims_flush_timeout = std::chrono::seconds(1);
 constexpr auto drain_poll_interval = std::chrono::milliseconds(20);
 // How often each I/O thread sweeps its streams for due keep-alives and idle buffers.
 constexpr auto housekeeping_interval = std::chrono::milliseconds(250);
@@ -243,10 +245,15 @@ void server::end_streams() {
 
 void server::wait_for_streams() {
   if (delivery_.open_streams.load() == 0 || std::chrono::steady_clock::now() >= drain_deadline_) {
-    // Last, what was delivered is reported, so that no count is lost to the shutdown.
-    if (claims_) claims_->stop();
+    // Last, what was delivered is reported, so that no count is lost to the shutdown. In
+    // cluster mode it is claimed in Redis first (each message once in the cluster), on the
+    // broker's command connection: broker_->stop() in end_streams ended the deliveries, so
+    // nothing is recorded after this round, and left that connection open for it; finish()
+    // closes it. Only then does the reporter's last round take what the claims counted.
     if (!billing_) return control_.stop();
-    return billing_->stop(billing_flush_timeout, [this] { control_.stop(); });
+    auto report = [this] { billing_->stop(billing_flush_timeout, [this] { control_.stop(); }); };
+    if (!claims_) return report();
+    return claims_->stop(claims_flush_timeout, std::move(report));
   }
   drain_timer_.expires_after(drain_poll_interval);
   drain_timer_.async_wait([this](const boost::system::error_code& error) {
@@ -259,6 +266,8 @@ void server::finish() {
   // (their handlers may still post to the workers), then the workers, which may still be
   // reading the store.
   broker_->stop();
+  // Cluster mode: the command connection that outlived stop() for the last billing claims.
+  if (opened_broker_.redis != nullptr) opened_broker_.redis->close_connections();
   hub_.flush();
   io_threads_.stop();
   for (auto& fanout : thread_fanouts_) fanout->stop_housekeeping();

@@ -23,6 +23,8 @@ constexpr int raw_lease_intervals = 3;
 // The bitmap and the claims hash stay this long after the session's last claim: far beyond
 // the time a node takes to deliver a message it received.
 constexpr std::chrono::seconds claims_expiry = std::chrono::hours(24);
+// While stopping, a claim that failed (Redis away) is sent again this often, until max_wait.
+constexpr auto stop_retry_interval = std::chrono::milliseconds(100);
 
 }  // namespace
 
@@ -40,6 +42,12 @@ void delivery_tally::add(std::int64_t first, std::int64_t last, std::uint64_t ra
   }
 }
 
+std::uint64_t delivery_tally::ids() const {
+  std::uint64_t count = 0;
+  for (const auto& [first, last] : ranges) count += static_cast<std::uint64_t>(last - first + 1);
+  return count;
+}
+
 std::shared_ptr<usage_claims> usage_claims::create(asio::any_io_executor executor,
                                                    std::shared_ptr<redis::command_client> commands,
                                                    usage_meter& meter,
@@ -55,7 +63,8 @@ usage_claims::usage_claims(asio::any_io_executor executor,
       interval_(interval),
       commands_(std::move(commands)),
       meter_(meter),
-      timer_(std::move(executor)) {}
+      timer_(executor),
+      stop_timer_(std::move(executor)) {}
 
 void usage_claims::record(const fanout::batch& delivered) {
   const std::size_t with_id = delivered.id_count();
@@ -70,15 +79,22 @@ void usage_claims::start() {
   asio::post(timer_.get_executor(), [self = shared_from_this()] { self->schedule(); });
 }
 
-void usage_claims::stop() {
-  asio::post(timer_.get_executor(), [self = shared_from_this()] {
-    self->stopped_ = true;
+void usage_claims::stop(std::chrono::milliseconds max_wait, std::function<void()> done) {
+  asio::post(timer_.get_executor(), [self = shared_from_this(), max_wait,
+                                     done = std::move(done)]() mutable {
+    self->stopping_ = true;
+    self->on_stopped_ = std::move(done);
     self->timer_.cancel();
+    self->stop_timer_.expires_after(max_wait);
+    self->stop_timer_.async_wait([self](boost::system::error_code error) {
+      if (!error) self->finish_stop();
+    });
+    self->claim_round();
   });
 }
 
 void usage_claims::schedule() {
-  if (stopped_) return;
+  if (stopping_) return;
   timer_.expires_after(interval_);
   timer_.async_wait([self = shared_from_this()](boost::system::error_code error) {
     if (!error) self->claim_round();
@@ -102,7 +118,8 @@ void usage_claims::claim_round() {
   for (auto& [session_id, waiting] : unsettled_) {
     if (!waiting->in_flight) send(waiting);
   }
-  schedule();
+  if (!stopping_) return schedule();
+  if (unsettled_.empty()) finish_stop();  // nothing was left to claim
 }
 
 void usage_claims::send(std::shared_ptr<claim> sent) {
@@ -139,9 +156,48 @@ void usage_claims::send(std::shared_ptr<claim> sent) {
 
 void usage_claims::on_answer(const std::shared_ptr<claim>& sent, bool ok, std::uint64_t counted) {
   sent->in_flight = false;
-  if (!ok) return;  // sent again by the next round, unchanged
-  meter_.record(sent->session_id, counted);
-  unsettled_.erase(sent->session_id);
+  if (ok) {
+    meter_.record(sent->session_id, counted);
+    unsettled_.erase(sent->session_id);
+  }
+  // A failed claim is sent again, unchanged, by the next round: the interval's, or, once
+  // stopping, the one that starts when every claim sent has its answer (at once after a
+  // success, for the deliveries that waited behind their session's claim; shortly after a
+  // failure, to give a reconnection a chance within max_wait).
+  if (!stopping_ || stopped_) return;
+  const auto waiting = [](const auto& entry) { return entry.second->in_flight; };
+  if (std::ranges::any_of(unsettled_, waiting)) return;
+  if (ok) return claim_round();
+  timer_.expires_after(stop_retry_interval);
+  timer_.async_wait([self = shared_from_this()](boost::system::error_code error) {
+    if (!error) self->claim_round();
+  });
+}
+
+void usage_claims::finish_stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  timer_.cancel();
+  stop_timer_.cancel();
+  std::uint64_t ids = 0;
+  std::uint64_t raw = 0;
+  {
+    std::scoped_lock lock{mutex_};
+    for (const auto& [session_id, tally] : recorded_) {
+      ids += tally.ids();
+      raw += tally.raw;
+    }
+  }
+  for (const auto& [session_id, unsettled] : unsettled_) {
+    ids += unsettled->tally.ids();
+    raw += unsettled->tally.raw;
+  }
+  if (ids + raw > 0) {
+    spdlog::warn("billing: stopping with {} ids and {} raw messages delivered here and not "
+                 "claimed in Redis: they are not reported", ids, raw);
+  }
+  auto done = std::move(on_stopped_);
+  done();
 }
 
 }  // namespace livechat::billing

@@ -21,6 +21,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -42,6 +43,9 @@ struct delivery_tally {
   /// Adds ids first..last (none when first is 0), merged into the ranges held, and
   /// `raw_messages`.
   void add(std::int64_t first, std::int64_t last, std::uint64_t raw_messages);
+
+  /// The number of ids in the ranges.
+  std::uint64_t ids() const;
 };
 
 class usage_claims : public std::enable_shared_from_this<usage_claims> {
@@ -58,8 +62,12 @@ class usage_claims : public std::enable_shared_from_this<usage_claims> {
   /// Starts the claims: the first one interval from now.
   void start();
 
-  /// No claim starts after this (what is recorded and not claimed yet is not counted).
-  void stop();
+  /// The last claims, for a node that stops: claims at once what is recorded and what is
+  /// unsettled, sends again what fails (Redis away) until `max_wait` has passed, then calls
+  /// `done` on the executor; what is still unclaimed then is not counted (logged). No claim
+  /// starts after `done`. Call once, after the last delivery that should count, while the
+  /// command connection is still open.
+  void stop(std::chrono::milliseconds max_wait, std::function<void()> done);
 
  private:
   usage_claims(boost::asio::any_io_executor executor,
@@ -78,12 +86,14 @@ class usage_claims : public std::enable_shared_from_this<usage_claims> {
   void claim_round();
   void send(std::shared_ptr<claim> sent);
   void on_answer(const std::shared_ptr<claim>& sent, bool ok, std::uint64_t counted);
+  void finish_stop();
 
   const std::string node_id_;  // random per process: tells this node's claims from others'
   const std::chrono::milliseconds interval_;
   std::shared_ptr<redis::command_client> commands_;
   usage_meter& meter_;
-  boost::asio::steady_timer timer_;
+  boost::asio::steady_timer timer_;       // the next round
+  boost::asio::steady_timer stop_timer_;  // stop()'s max_wait
 
   std::mutex mutex_;
   std::unordered_map<std::string, delivery_tally, model::string_hash, std::equal_to<>> recorded_;
@@ -91,7 +101,9 @@ class usage_claims : public std::enable_shared_from_this<usage_claims> {
   // The executor's only.
   std::unordered_map<std::string, std::shared_ptr<claim>> unsettled_;  // by session: sent, or failed
   std::uint64_t claims_made_ = 0;
-  bool stopped_ = false;
+  bool stopping_ = false;  // stop() called: rounds follow answers, not the interval
+  bool stopped_ = false;   // stop()'s `done` called
+  std::function<void()> on_stopped_;
 };
 
 }  // namespace livechat::billing

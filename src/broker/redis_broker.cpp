@@ -83,7 +83,7 @@ redis_broker::redis_broker(redis::redis_config config, std::size_t history_size,
   thread_ = std::thread([this] { io_.run(); });
 }
 
-redis_broker::~redis_broker() { stop(); }
+redis_broker::~redis_broker() { close_connections(); }
 
 bool redis_broker::healthy() const {
   return !stopping_ && commands_->stats().connected.load(std::memory_order_relaxed) &&
@@ -175,6 +175,7 @@ void redis_broker::send_control(control_request request) {
 
 void redis_broker::subscribe(const std::string& room_id) {
   asio::post(io_, [this, room_id] {
+    if (stopping_) return;  // stop() has ended every feed
     auto& feed = feeds_[room_id];
     if (feed) return;
     feed = std::make_shared<room_feed>();
@@ -383,28 +384,42 @@ void redis_broker::on_raw(const feed_ptr& feed, std::string_view payload) {
   deliver(*feed, entries);
 }
 
-void redis_broker::wait_in_flight(std::chrono::steady_clock::time_point deadline) {
+void redis_broker::wait_in_flight(std::chrono::steady_clock::time_point deadline,
+                                  const std::shared_ptr<std::promise<void>>& quiet) {
   if (commands_->in_flight() > 0 && std::chrono::steady_clock::now() < deadline) {
     retry_timer_.expires_after(stop_poll_interval);
-    retry_timer_.async_wait([this, deadline](boost::system::error_code) { wait_in_flight(deadline); });
+    retry_timer_.async_wait([this, deadline, quiet](boost::system::error_code) {
+      wait_in_flight(deadline, quiet);
+    });
     return;
   }
   retry_timer_.cancel();
-  commands_->close();
+  // Nothing reaches the sink after this: no channel, and no feed for a read still in flight
+  // (current() is false for all). The command connection stays until close_connections().
+  feeds_.clear();
   subscriber_->close();
-  work_.reset();
+  quiet->set_value();
 }
 
 void redis_broker::stop() {
-  if (stopping_.exchange(true)) {
-    if (thread_.joinable() && thread_.get_id() != std::this_thread::get_id()) thread_.join();
-    return;
-  }
-  asio::post(io_, [this] {
+  if (stopping_.exchange(true) || !thread_.joinable()) return;
+  auto quiet = std::make_shared<std::promise<void>>();
+  auto stopped = quiet->get_future();
+  asio::post(io_, [this, quiet] {
     retry_timer_.cancel();
-    wait_in_flight(std::chrono::steady_clock::now() + stop_grace);
+    wait_in_flight(std::chrono::steady_clock::now() + stop_grace, quiet);
   });
-  if (thread_.joinable()) thread_.join();
+  stopped.wait();
+}
+
+void redis_broker::close_connections() {
+  stop();
+  if (!thread_.joinable()) return;
+  asio::post(io_, [this] {
+    commands_->close();
+    work_.reset();
+  });
+  thread_.join();
 }
 
 void redis_broker::read_saver_lag(std::function<void(std::optional<std::uint64_t>)> done) {

@@ -31,6 +31,7 @@
 
 #include <atomic>
 #include <functional>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -70,7 +71,14 @@ class redis_broker final : public broker {
                                             std::int64_t limit) override;
   std::vector<model::message> history_before(const std::string& room_id, std::int64_t before_id,
                                              std::int64_t limit) override;
+  /// Lets publishes in flight be answered (up to a grace period), then ends every delivery to
+  /// the sink and closes the subscriber connection. The command connection stays open, for
+  /// the cluster bookkeeping still to do on it (billing's last claims), until close_connections.
   void stop() override;
+
+  /// stop(), then closes the command connection and ends the broker's thread. The destructor
+  /// calls it; a second call does nothing.
+  void close_connections();
 
   /// The command and subscriber connections' counters (any thread), for /metrics.
   const redis::connection_stats& command_stats() const { return commands_->stats(); }
@@ -121,7 +129,9 @@ class redis_broker final : public broker {
   void on_raw(const feed_ptr& feed, std::string_view payload);
   void send_control(control_request request);
   void resend_controls();  // the control events Redis did not take, once more
-  void wait_in_flight(std::chrono::steady_clock::time_point deadline);
+  // stop()'s wait for the publishes in flight; `quiet` is set once deliveries have ended.
+  void wait_in_flight(std::chrono::steady_clock::time_point deadline,
+                      const std::shared_ptr<std::promise<void>>& quiet);
   // Runs `command` on the broker thread and waits for its reply (worker threads only).
   redis::reply query(std::vector<std::string> command);
   std::vector<model::message> redis_messages(const std::string& room_id, std::vector<std::string> range);

@@ -11,7 +11,7 @@ import { test } from 'node:test';
 
 import { TIMESTAMP, request } from './lib/api.mjs';
 import { connectStomp, openRawSse, openSse, range } from './lib/clients.mjs';
-import { API_KEY, startCluster, waitSubscribers } from './lib/cluster.mjs';
+import { API_KEY, startCluster, waitRawSubscribers, waitSubscribers } from './lib/cluster.mjs';
 import { startBillingSink } from './lib/billing_sink.mjs';
 import {
   fullSessionHistory, publishOk, publishSentinel, sessionDestination, sessionSsePath,
@@ -40,19 +40,6 @@ function publishBytes(redis, channel, payload) {
 
 /** PUBLISH `text` on the session's raw channel; resolves to the number of nodes that heard it. */
 const publishRaw = (redis, sessionId, text) => publishBytes(redis, sessionId, Buffer.from(text));
-
-/** Polls PUBSUB NUMSUB of the raw channel `<sessionId>` until it is `count`. */
-async function waitRawSubscribers(redis, sessionId, count, timeoutMs = 10_000) {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const seen = Number((await redis.command('PUBSUB', 'NUMSUB', sessionId))[1]);
-    if (seen === count) return;
-    if (performance.now() > deadline) {
-      throw new Error(`channel ${sessionId}: ${seen} subscribers in Redis, expected ${count}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));  // a poll of PUBSUB
-  }
-}
 
 /** Waits until `receiver` (SSE client or STOMP subscription) holds `count` messages, ids or not. */
 const waitForMessages = (receiver, count) =>

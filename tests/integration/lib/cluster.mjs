@@ -95,6 +95,19 @@ export async function waitSubscribers(redis, roomId, count, timeoutMs = 10_000) 
   }
 }
 
+/** Polls PUBSUB NUMSUB of the raw channel `<sessionId>` until it is `count`. */
+export async function waitRawSubscribers(redis, sessionId, count, timeoutMs = 10_000) {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const seen = Number((await redis.command('PUBSUB', 'NUMSUB', sessionId))[1]);
+    if (seen === count) return;
+    if (performance.now() > deadline) {
+      throw new Error(`channel ${sessionId}: ${seen} subscribers in Redis, expected ${count}`);
+    }
+    await sleep(20);
+  }
+}
+
 /**
  * Sends through `sendOne(n)` in a loop until stop(), counting refusals while Redis is away:
  * sendOne resolves to the acknowledged ids (empty when refused) and throws on anything else,

@@ -1,0 +1,104 @@
+// Cluster billing across a node's SIGTERM (SPEC 7 and 8, issue #10): what a node delivered in
+// its last billing interval is claimed in Redis and reported to the tenant before it exits,
+// each message once in the cluster. Real redis-server, PostgreSQL, two nodes, SSE viewers, a
+// billing sink; BILLING_INTERVAL_MS is far beyond the test, so the only reports are those the
+// nodes make when they stop.
+
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { test } from 'node:test';
+
+import { openSse } from './lib/clients.mjs';
+import { API_KEY, startCluster, waitRawSubscribers, waitSubscribers } from './lib/cluster.mjs';
+import { startBillingSink } from './lib/billing_sink.mjs';
+import { publishOk, sessionSsePath } from './lib/sessions.mjs';
+
+/** A billing sink, and `nodes` nodes reporting to it with no billing interval within the test. */
+async function billingCluster(nodes = 2) {
+  const sink = await startBillingSink();
+  const cluster = await startCluster({ nodes, env: { TENANT_BASE_URL: sink.url, BILLING_INTERVAL_MS: 600_000 } });
+  return { sink, ...cluster };
+}
+
+/** SIGTERMs `node` and checks that it exited 0 within SPEC 8's 10 s. */
+async function stopNode(node, what) {
+  const stopped = await node.stop('SIGTERM');
+  assert.equal(stopped.code, 0, `${what}: exit after SIGTERM: ${JSON.stringify(stopped)}\n${node.output()}`);
+  assert.ok(stopped.elapsedMs < 10_000, `${what}: SIGTERM took ${stopped.elapsedMs} ms`);
+}
+
+/** The reports of `sessionId` the sink took, as [count, status] pairs, for failure messages. */
+const reportsOf = (sink, sessionId) =>
+  JSON.stringify(sink.attemptsFor(sessionId).map((r) => [r.body.count, r.status]));
+
+test('SIGTERM of both nodes before any billing interval: each delivered message is reported once', async () => {
+  const { sink, nodes, redis } = await billingCluster();
+  const [a, b] = nodes;
+
+  // `shared` has viewers on both nodes (each message delivered twice, to be billed once);
+  // `onlyA` has a viewer on node A alone, so only A's last claim can report it.
+  const shared = randomUUID();
+  const onlyA = randomUUID();
+  const sharedViewers = [await openSse(a.url, sessionSsePath(shared)), await openSse(b.url, sessionSsePath(shared))];
+  const aloneViewer = await openSse(a.url, sessionSsePath(onlyA));
+  await waitSubscribers(redis, shared, 2);
+  await waitRawSubscribers(redis, shared, 2);
+  await waitSubscribers(redis, onlyA, 1);
+
+  const messages = 20;
+  let raws = 0;
+  for (let n = 1; n <= messages; n += 1) {
+    await publishOk((n % 2 ? a : b).url, API_KEY, shared, { sender: 'host', contents: `m${n}` });
+    if (n % 7 !== 0) continue;
+    raws += 1;
+    assert.equal(Number(await redis.command('PUBLISH', shared, `raw ${n}`)), 2, 'both nodes hear it');
+  }
+  const alone = 7;
+  for (let n = 1; n <= alone; n += 1) {
+    await publishOk((n % 2 ? a : b).url, API_KEY, onlyA, { sender: 'host', contents: `a${n}` });
+  }
+  await Promise.all(sharedViewers.map((v) => v.waitFor((r) => r.messages.length === messages + raws,
+                                                          10_000, `${messages + raws} messages`)));
+  await aloneViewer.waitForId(alone);
+  assert.deepEqual(sink.requests, [], 'no billing interval has fired');
+
+  await stopNode(a, 'node A');
+  await stopNode(b, 'node B');
+  assert.equal(sink.totalFor(shared), messages + raws, `shared session: ${reportsOf(sink, shared)}`);
+  assert.equal(sink.totalFor(onlyA), alone, `node A's session: ${reportsOf(sink, onlyA)}`);
+});
+
+test('SIGTERM of one node while the other goes on: nothing counted twice, nothing lost', async () => {
+  const { sink, nodes, redis } = await billingCluster();
+  const [a, b] = nodes;
+  const sessionId = randomUUID();
+  const onA = await openSse(a.url, sessionSsePath(sessionId));
+  const onB = await openSse(b.url, sessionSsePath(sessionId));
+  await waitSubscribers(redis, sessionId, 2);
+
+  for (let n = 1; n <= 10; n += 1) await publishOk(b.url, API_KEY, sessionId, { sender: 'host', contents: `m${n}` });
+  await Promise.all([onA, onB].map((v) => v.waitForId(10)));
+  await stopNode(a, 'node A');
+  assert.equal(sink.totalFor(sessionId), 10, `node A's last report: ${reportsOf(sink, sessionId)}`);
+
+  // B delivered ids 1-10 too (A claimed them first), then 11-15 alone.
+  for (let n = 11; n <= 15; n += 1) await publishOk(b.url, API_KEY, sessionId, { sender: 'host', contents: `m${n}` });
+  await onB.waitForId(15);
+  await stopNode(b, 'node B');
+  assert.equal(sink.totalFor(sessionId), 15, `after node B's stop: ${reportsOf(sink, sessionId)}`);
+});
+
+test('SIGTERM while Redis is away: the last claims give up in time and the node exits 0', async () => {
+  const { sink, nodes, redis } = await billingCluster(1);
+  const [a] = nodes;
+  const sessionId = randomUUID();
+  const viewer = await openSse(a.url, sessionSsePath(sessionId));
+  await waitSubscribers(redis, sessionId, 1);
+  await publishOk(a.url, API_KEY, sessionId, { sender: 'host', contents: 'unclaimed' });
+  await viewer.waitForId(1);
+
+  await redis.killHard();
+  await stopNode(a, 'node A');
+  assert.match(a.output(), /1 ids and 0 raw messages delivered here and not claimed/);
+  assert.equal(sink.totalFor(sessionId), 0, 'nothing claimed, nothing reported');
+});
