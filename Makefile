@@ -24,7 +24,7 @@ TSAN_ENV       = TSAN_OPTIONS=halt_on_error=1:abort_on_error=1:second_deadlock_s
 # 90 s for the last five under TSan. Not the slow-consumer suite: its figure is RSS,
 # which TSan's shadow memory and allocator inflate (a 64 MiB bound read 67-70 MiB under TSan,
 # within it in Release); slow_stomp_consumer covers the slow path without an RSS figure.
-TSAN_SUITES    = stomp sse sessions lifecycle durability billing cluster saver with_saver cluster_saver room_exit
+TSAN_SUITES    = stomp sse sessions lifecycle durability billing cluster saver with_saver cluster_saver room_exit cluster_billing_stop
 
 .PHONY: sanitize-build tsan-build tsan-test run test build deps test-deps npm-deps layering-check unit-test redis-test bench-smoke compare-smoke integration-test browser-test sanitize-test fuzz-test image-test clean
 
