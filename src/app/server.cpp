@@ -60,6 +60,14 @@ std::size_t hashing_thread_count(const settings& config) {
 }
 constexpr std::size_t max_waiting_password_checks = 16;
 
+// Requests are read and answered on threads of their own, so that accepting a message never
+// waits behind a delivery pass's thousands of writes on the I/O threads: these threads are
+// mostly asleep, and the kernel runs a thread that wakes from sleep ahead of busy ones. A
+// request takes microseconds of them (the work is on the workers): one per four I/O threads.
+std::size_t request_thread_count(const settings& config) {
+  return std::max<std::size_t>(1, config.threads / 4);
+}
+
 }  // namespace
 
 // A connection's output queue; a subscriber further behind is disconnected (SPEC section 5).
@@ -96,6 +104,7 @@ server::server(const settings& config)
       stomp_{users_, messages_, sessions_, stream_limits_, delivery_},
       dispatcher_(routes_, cors_, workers_, hashing_, max_waiting_password_checks),
       io_threads_(config.threads),
+      request_threads_(request_thread_count(config)),
       signals_(control_, SIGTERM, SIGINT),
       drain_timer_(control_),
       tick_timer_(control_) {
@@ -144,13 +153,14 @@ server::server(const settings& config)
 
   const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(config.host), config.port);
   listener_ = std::make_shared<net::listener>(
-      control_, io_threads_, endpoint, [this](asio::ip::tcp::socket&& socket) {
+      control_, request_threads_, endpoint, [this](asio::ip::tcp::socket&& socket) {
         // Made on the connection's own thread: everything a connection allocates then comes
         // from that thread's heap, instead of short-lived sessions made here leaving holes
         // between the long-lived pieces this thread allocates for every socket.
         auto executor = socket.get_executor();
         asio::post(executor, [this, socket = std::move(socket)]() mutable {
-          std::make_shared<net::http_session>(std::move(socket), dispatcher_, limits_, lifecycle_)
+          std::make_shared<net::http_session>(std::move(socket), dispatcher_, limits_, lifecycle_,
+                                              &io_threads_)
               ->start();
         });
       });
@@ -164,6 +174,7 @@ void server::run() {
   // the context it points into (io_threads_ is declared after thread_fanouts_).
   for (auto& fanout : thread_fanouts_) fanout->start_housekeeping(housekeeping_interval);
   io_threads_.start();
+  request_threads_.start();
   listener_->start();
   if (config_.flush_interval.count() > 0) {
     next_tick_ = std::chrono::steady_clock::now();
@@ -174,8 +185,9 @@ void server::run() {
   signals_.async_wait([this](const boost::system::error_code& error, int signal_number) {
     on_signal(error, signal_number);
   });
-  spdlog::info("livechat serving on {}:{} with {} I/O threads ({})", config_.host,
-               listener_->local_endpoint().port(), io_threads_.size(),
+  spdlog::info("livechat serving on {}:{} with {} I/O threads and {} for requests ({})",
+               config_.host, listener_->local_endpoint().port(), io_threads_.size(),
+               request_threads_.size(),
                config_.cluster_mode() ? "cluster mode, Redis and PostgreSQL"
                : config_.database_url.starts_with("postgres") ? "one node, PostgreSQL"
                                                                : "embedded mode, SQLite");
@@ -269,6 +281,7 @@ void server::finish() {
   // Cluster mode: the command connection that outlived stop() for the last billing claims.
   if (opened_broker_.redis != nullptr) opened_broker_.redis->close_connections();
   hub_.flush();
+  request_threads_.stop();
   io_threads_.stop();
   for (auto& fanout : thread_fanouts_) fanout->stop_housekeeping();
   hashing_.join();

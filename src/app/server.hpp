@@ -91,8 +91,12 @@ class server {
   api::rest_dispatcher dispatcher_;
   net::http_limits limits_;
   net::server_lifecycle lifecycle_;
+  // Streaming connections (SSE, WebSocket) and their deliveries.
   net::io_context_pool io_threads_;
-  // The main thread's context: accepting, signals and shutdown. Connections live on io_threads_.
+  // Plain requests: a connection starts here, and moves to io_threads_ when it turns into a
+  // stream. Destroyed first: its sessions may still hand a stream over.
+  net::io_context_pool request_threads_;
+  // The main thread's context: accepting, signals and shutdown.
   boost::asio::io_context control_;
   boost::asio::signal_set signals_;
   boost::asio::steady_timer drain_timer_;

@@ -10,6 +10,9 @@
 #include <spdlog/spdlog.h>
 
 #include <charconv>
+#include <utility>
+
+#include <unistd.h>
 
 namespace livechat::net {
 namespace {
@@ -29,6 +32,19 @@ constexpr auto linger_time = std::chrono::seconds(2);
 constexpr std::size_t linger_bytes = 1024 * 1024;
 constexpr std::size_t linger_chunk = 16 * 1024;
 
+// A socket's descriptor between two reactors: closed unless a socket adopted it (as when the
+// stream thread it was going to stops first).
+struct released_descriptor {
+  explicit released_descriptor(int descriptor) : value(descriptor) {}
+  released_descriptor(released_descriptor&& other) noexcept : value(std::exchange(other.value, -1)) {}
+  released_descriptor(const released_descriptor&) = delete;
+  released_descriptor& operator=(const released_descriptor&) = delete;
+  ~released_descriptor() {
+    if (value >= 0) ::close(value);
+  }
+  int value;
+};
+
 bool is_protocol_error(const beast::error_code& error) {
   return error.category() == http::make_error_code(http::error::bad_method).category();
 }
@@ -36,8 +52,13 @@ bool is_protocol_error(const beast::error_code& error) {
 }  // namespace
 
 http_session::http_session(asio::ip::tcp::socket&& socket, http_handler& handler,
-                           const http_limits& limits, server_lifecycle& lifecycle)
-    : stream_(std::move(socket)), handler_(handler), limits_(limits), lifecycle_(lifecycle) {}
+                           const http_limits& limits, server_lifecycle& lifecycle,
+                           io_context_pool* stream_threads)
+    : stream_(std::move(socket)),
+      handler_(handler),
+      limits_(limits),
+      lifecycle_(lifecycle),
+      stream_threads_(stream_threads) {}
 
 void http_session::start() {
   // The acceptor may run on another thread than the one this socket belongs to.
@@ -155,7 +176,30 @@ void http_session::hand_over(connection_takeover&& takeover) {
   // From here the stream belongs to the new owner; this session ends when the call returns.
   stream_.expires_never();
   counted_connection_.reset();
+  if (stream_threads_ != nullptr) return move_to_stream_thread(std::move(takeover));
   takeover(std::move(stream_), std::move(buffer_), std::move(write_failures_));
+}
+
+void http_session::move_to_stream_thread(connection_takeover&& takeover) {
+  // The socket leaves this thread's reactor and joins the stream thread's; the takeover then
+  // runs there, as if the connection had been accepted there.
+  boost::system::error_code error;
+  auto& socket = stream_.socket();
+  const auto protocol = socket.local_endpoint(error).protocol();
+  if (error) return socket.close(error);  // the client is already gone
+  released_descriptor descriptor(socket.release(error));
+  if (error) return;
+  asio::io_context& home = stream_threads_->next_context();
+  asio::post(home, [&home, protocol, descriptor = std::move(descriptor),
+                    buffer = std::move(buffer_), failures = std::move(write_failures_),
+                    takeover = std::move(takeover)]() mutable {
+    boost::system::error_code adopt_error;
+    asio::ip::tcp::socket moved(home);
+    moved.assign(protocol, descriptor.value, adopt_error);
+    if (adopt_error) return spdlog::warn("a stream could not move to its thread: {}", adopt_error.message());
+    descriptor.value = -1;
+    takeover(beast::tcp_stream(std::move(moved)), std::move(buffer), std::move(failures));
+  });
 }
 
 void http_session::on_write(beast::error_code error, std::size_t) {

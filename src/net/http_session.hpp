@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "net/http_handler.hpp"
+#include "net/io_context_pool.hpp"
 #include "metrics/metrics.hpp"
 #include "net/server_lifecycle.hpp"
 
@@ -33,8 +34,12 @@ struct http_limits {
 
 class http_session : public std::enable_shared_from_this<http_session> {
  public:
+  /// `stream_threads`: where a connection taken over for streaming (SSE, WebSocket) goes to
+  /// live, its socket moved to one of them in turn before the takeover runs there; null: it
+  /// stays on this session's thread.
   http_session(boost::asio::ip::tcp::socket&& socket, http_handler& handler,
-               const http_limits& limits, server_lifecycle& lifecycle);
+               const http_limits& limits, server_lifecycle& lifecycle,
+               io_context_pool* stream_threads = nullptr);
 
   /// Starts reading requests; the session keeps itself alive while it has I/O pending.
   void start();
@@ -47,6 +52,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
   void reject(model::client_errc errc, std::string_view message);
   void send(reply&& answer);
   void hand_over(connection_takeover&& takeover);
+  void move_to_stream_thread(connection_takeover&& takeover);
   void on_write(boost::beast::error_code error, std::size_t bytes);
   void arm_write_failures(const http_request& request);
   void close_gracefully();
@@ -65,6 +71,7 @@ class http_session : public std::enable_shared_from_this<http_session> {
   http_handler& handler_;
   const http_limits& limits_;
   server_lifecycle& lifecycle_;
+  io_context_pool* stream_threads_;
 };
 
 }  // namespace livechat::net
