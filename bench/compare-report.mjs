@@ -397,7 +397,7 @@ const latencyScenarios = ["hot-session", "hot-session-large", "chat-room"].filte
 if (latencyScenarios.length > 0) {
   const percentiles = [["p50", "p50"], ["p90", "p90"], ["p99", "p99"], ["p99.9", "p999"]];
   let script = `${preamble}set output '${join(dir, "latency.png")}'
-set multiplot layout 1,${latencyScenarios.length} title "Delivery latency, publish to receipt (ms, log scale)"
+set multiplot layout 1,${latencyScenarios.length} title "Delivery latency, due time to receipt (ms, log scale)"
 set logscale y
 `;
   for (const scenario of latencyScenarios) {
