@@ -36,7 +36,8 @@ constexpr std::size_t linger_chunk = 16 * 1024;
 // stream thread it was going to stops first).
 struct released_descriptor {
   explicit released_descriptor(int descriptor) : value(descriptor) {}
-  released_descriptor(released_descriptor&& other) noexcept : value(std::exchange(other.value, -1)) {}
+  released_descriptor(released_descriptor&& other) noexcept
+      : value(std::exchange(other.value, -1)) {}
   released_descriptor(const released_descriptor&) = delete;
   released_descriptor& operator=(const released_descriptor&) = delete;
   ~released_descriptor() {
@@ -196,7 +197,9 @@ void http_session::move_to_stream_thread(connection_takeover&& takeover) {
     boost::system::error_code adopt_error;
     asio::ip::tcp::socket moved(home);
     moved.assign(protocol, descriptor.value, adopt_error);
-    if (adopt_error) return spdlog::warn("a stream could not move to its thread: {}", adopt_error.message());
+    if (adopt_error) {
+      return spdlog::warn("a stream could not move to its thread: {}", adopt_error.message());
+    }
     descriptor.value = -1;
     takeover(beast::tcp_stream(std::move(moved)), std::move(buffer), std::move(failures));
   });
