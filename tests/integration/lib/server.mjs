@@ -149,6 +149,8 @@ export async function startServer({ command = 'serve', env = {}, args = [], data
   /** Sends `signal` and resolves to {code, signal, elapsedMs} when the process has exited. */
   server.stop = async (signal = 'SIGTERM', { timeoutMs = 20_000 } = {}) => {
     if (server.exitInfo) return { ...server.exitInfo, elapsedMs: 0 };
+    // Never started (the spawn failed: its error is what the caller reports): nothing to stop.
+    if (child.pid === undefined) return { code: null, signal: null, elapsedMs: 0 };
     server.stopping = true;
     const start = performance.now();
     process.kill(child.pid, signal);
