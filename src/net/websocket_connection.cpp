@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "net/long_lived_handler.hpp"
 #include "net/websocket/close_code.hpp"
 #include "net/websocket/frame_writer.hpp"
 
@@ -46,9 +47,10 @@ void websocket_connection::do_wait_readable() {
   if (reading_ || reading_paused_ || closed()) return;
   reading_ = true;
   socket().async_wait(asio::ip::tcp::socket::wait_read,
-                      [self = shared_from_this(), this](const boost::system::error_code& error) {
+                      long_lived([self = shared_from_this(),
+                                  this](const boost::system::error_code& error) {
                         on_readable(error);
-                      });
+                      }));
 }
 
 void websocket_connection::on_readable(const boost::system::error_code& error) {

@@ -6,6 +6,7 @@
 
 #include <array>
 
+#include "net/long_lived_handler.hpp"
 #include "protocol/message_json.hpp"
 #include "protocol/sse_encoder.hpp"
 
@@ -126,7 +127,8 @@ void sse_session::do_watch_for_close() {
   // stream is closed). Either way one read ends it, so a client streaming junk costs one
   // wake-up, not one per byte; an idle stream holds no read buffer.
   socket().async_wait(asio::ip::tcp::socket::wait_read,
-                      [self = shared_from_this(), this](const boost::system::error_code& error) {
+                      net::long_lived([self = shared_from_this(),
+                                       this](const boost::system::error_code& error) {
                         if (closed()) return;
                         if (error) return close_now();
                         boost::system::error_code read_error;
@@ -138,7 +140,7 @@ void sse_session::do_watch_for_close() {
                                         options_.room_id, bytes);
                         }
                         close_now();
-                      });
+                      }));
 }
 
 // Called by the thread's sweep every quarter second (see delivery_sink).
