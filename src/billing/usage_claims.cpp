@@ -181,17 +181,15 @@ void usage_claims::finish_stop() {
   stop_timer_.cancel();
   std::uint64_t ids = 0;
   std::uint64_t raw = 0;
+  const auto count = [&](const delivery_tally& tally) {
+    ids += tally.ids();
+    raw += tally.raw;
+  };
   {
     std::scoped_lock lock{mutex_};
-    for (const auto& [session_id, tally] : recorded_) {
-      ids += tally.ids();
-      raw += tally.raw;
-    }
+    for (const auto& [session_id, tally] : recorded_) count(tally);
   }
-  for (const auto& [session_id, unsettled] : unsettled_) {
-    ids += unsettled->tally.ids();
-    raw += unsettled->tally.raw;
-  }
+  for (const auto& [session_id, unsettled] : unsettled_) count(unsettled->tally);
   if (ids + raw > 0) {
     spdlog::warn("billing: stopping with {} ids and {} raw messages delivered here and not "
                  "claimed in Redis: they are not reported", ids, raw);

@@ -66,7 +66,7 @@ void streaming_connection::on_written_at_once() {
   // What a completed write leads to (a paced replay going on, the end of an ending stream)
   // runs as a handler of its own, as it would after a write that waited: the code that
   // flushed may still be on the stack. Most writes lead to nothing, and post nothing.
-  if (!waits_for_drain() && !ending_) return;
+  if (!ending_ && !waits_for_drain()) return;
   asio::post(socket_.get_executor(), [self = shared_from_this()] { self->after_write(); });
 }
 
