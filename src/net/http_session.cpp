@@ -78,9 +78,12 @@ void http_session::do_read() {
 }
 
 void http_session::on_read_header(beast::error_code error, std::size_t bytes) {
+  // Armed from the headers, so that an interim `100 Continue` counts as a write too.
+  if (!error && limits_.failure_injection) arm_write_failures(parser_->get());
   if (error || parser_->is_done()) return on_read(error, bytes);
   // curl and others wait (a second, by default) for this before sending a larger body.
   if (beast::iequals(parser_->get()[http::field::expect], "100-continue")) {
+    if (injected_write_failure()) return;
     asio::async_write(stream_, asio::buffer(continue_response),
                       [self = shared_from_this()](beast::error_code write_error, std::size_t) {
                         if (write_error) return self->on_read(write_error, 0);
@@ -121,7 +124,6 @@ void http_session::on_read(beast::error_code error, std::size_t) {
     // Read after SIGTERM: refused outright, so the client knows nothing of it was done.
     return reject(model::client_errc::unavailable, "the server is shutting down; try again");
   }
-  if (limits_.failure_injection) arm_write_failures(parser_->get());
   lifecycle_.request_started();
   request_counted_ = true;
   request_read_at_ = std::chrono::steady_clock::now();
@@ -158,12 +160,7 @@ void http_session::send(reply&& answer) {
   }
   response.keep_alive(keep_alive_);
   response_.emplace(std::move(response));
-  if (write_failures_ && write_failures_->count()) {
-    // Injected (tests): the write fails as a reset connection's would, having sent nothing.
-    return asio::post(stream_.get_executor(), [self = shared_from_this()] {
-      self->on_write(asio::error::connection_reset, 0);
-    });
-  }
+  if (injected_write_failure()) return;
   stream_.expires_after(limits_.write_timeout);
   http::async_write(stream_, *response_,
                     beast::bind_front_handler(&http_session::on_write, shared_from_this()));
@@ -220,8 +217,16 @@ void http_session::on_write(beast::error_code error, std::size_t) {
   do_read();
 }
 
-void http_session::arm_write_failures(const http_request& request) {
-  const auto value = request[fail_write_header];
+bool http_session::injected_write_failure() {
+  if (!write_failures_ || !write_failures_->count()) return false;
+  // The write fails as a reset connection's would, having sent nothing.
+  asio::post(stream_.get_executor(),
+             [self = shared_from_this()] { self->on_write(asio::error::connection_reset, 0); });
+  return true;
+}
+
+void http_session::arm_write_failures(const http_request& request_head) {
+  const auto value = request_head[fail_write_header];
   if (value.empty()) return;
   long n = 0;
   const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), n);

@@ -54,7 +54,10 @@ class http_session : public std::enable_shared_from_this<http_session> {
   void hand_over(connection_takeover&& takeover);
   void move_to_stream_thread(connection_takeover&& takeover);
   void on_write(boost::beast::error_code error, std::size_t bytes);
-  void arm_write_failures(const http_request& request);
+  // Failure injection (tests): arms the connection's write counter from a request's headers,
+  // and, when the counter says this write is the one, fails it in place of writing.
+  void arm_write_failures(const http_request& request_head);
+  bool injected_write_failure();
   void close_gracefully();
   void do_discard();
 

@@ -107,6 +107,47 @@ test('the n-th write of a REST connection fails: sign-in, sends and history', as
   assert.equal(completedAt, 5, 'each of the four responses failed in turn');
 });
 
+// A REST send that asks `Expect: 100-continue` (as curl does for a larger body): its interim
+// `100 Continue` is a write too. n = 1 fails it: the connection closes before the body was
+// asked for, and nothing is kept. n = 2 fails the 201: the message was committed first, so it
+// is kept though unacknowledged. n = 3 runs whole.
+test('the n-th write of a send with Expect: 100-continue fails, the interim response included', async () => {
+  const outcomes = [];
+  for (let n = 1; n <= 3; n += 1) {
+    const keptBefore = (await history()).length;
+    const contents = `continue ${n}`;
+    const body = JSON.stringify({ contents });
+    const head = [
+      `POST /chatrooms/${roomId}/messages HTTP/1.1`, 'Host: 127.0.0.1', 'Content-Type: application/json',
+      `Content-Length: ${Buffer.byteLength(body)}`, `Authorization: Bearer ${alice.accessToken}`,
+      'Expect: 100-continue', `${FAIL_WRITE}: ${n}`,
+    ];
+    const connection = await RawConnection.open(server.port);
+    await connection.write(`${head.join('\r\n')}\r\n\r\n`);
+    let outcome = 'interim lost';
+    try {
+      const interim = await connection.readResponse();
+      assert.equal(interim.status, 100, interim.text);
+      outcome = 'response lost';
+      await connection.write(body);
+      const response = await connection.readResponse();
+      assert.equal(response.status, 201, response.text);
+      outcome = 'acknowledged';
+    } catch (error) {
+      if (error.code === 'ERR_ASSERTION') throw error;
+      assert.ok(await connection.waitClosed(5000), `n = ${n}: the connection was not closed`);
+    }
+    connection.destroy();
+    const added = (await history()).slice(keptBefore).map((m) => m.contents);
+    outcomes.push([outcome, added]);
+  }
+  assert.deepEqual(outcomes, [
+    ['interim lost', []],
+    ['response lost', ['continue 2']],
+    ['acknowledged', ['continue 3']],
+  ]);
+});
+
 // The first frame matching `predicate`; rejects as soon as the connection is closed without it
 // (an injected failure), instead of waiting for a timeout.
 function frameOrClose(raw, predicate, what) {
