@@ -193,18 +193,24 @@ const everyDelivery = {
   },
 };
 
-const hotSessionGoals = [
+// The larger hot session keeps "the same ack, loss and CPU goals" (issue 12); its delivery
+// tail and rate against the peers are shown under the table, not judged.
+const hotSessionLargeGoals = [
   atMost("publish ack p99 (ms)", 50, " ms"),
   onSchedule,
   everyDelivery,
   againstPeer("server CPU per delivery (µs)", "≤", 1.5, "minimal", " µs"),
+];
+const shownOnly = (goal) => ({ ...goal, shownOnly: true });
+const hotSessionGoals = [
+  ...hotSessionLargeGoals,
   againstPeer("latency p99 (ms)", "≤", 1.25, "minimal", " ms", "delivery p99"),
   againstPeer("deliveries/s", "≥", 10, "nchan", "/s"),
 ];
 const idleGoals = [atMost("server RSS/connection (B)", 2048, " B", "≤ 2 KiB RSS per connection")];
 const goals = {
   "hot-session": hotSessionGoals,
-  "hot-session-large": hotSessionGoals,
+  "hot-session-large": [...hotSessionLargeGoals, ...hotSessionGoals.slice(hotSessionLargeGoals.length).map(shownOnly)],
   "chat-room": [
     atMost("latency p99 (ms)", 34, " ms", "delivery p99 ≤ FLUSH_INTERVAL_MS + 10 = 34 ms"),
     atMost("deliveries missing", 0, " missing", "0 missing"),
@@ -222,6 +228,10 @@ function printGoals(scenario, runsOf, plan) {
   }
   for (const goal of list) {
     const verdict = goal.judge(runsOf.get("livechat").result, runsOf, plan);
+    if (goal.shownOnly) {
+      console.log(`   shown, not a goal here: ${goal.says(plan)} — ${verdict.value ?? verdict.unjudged}`);
+      continue;
+    }
     const outcome = verdict.unjudged ? `not judged (${verdict.unjudged})` : `${verdict.met ? "met" : "NOT met"} (${verdict.value})`;
     console.log(`   goal: ${goal.says(plan)} — ${outcome}`);
   }
