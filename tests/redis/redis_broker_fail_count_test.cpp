@@ -186,6 +186,16 @@ class RedisBrokerFailCount : public ::testing::Test {
   // reached, so the path ran whole without a failure.
   bool ran_whole(long before, long n) const { return commands_.calls() - before < n; }
 
+  // The same for a path the broker mends on its own (a feed's read, a control event): when the
+  // n-th command was reached, it failed, and the broker must have sent it again (more than n).
+  bool ran_whole_or_retried(long before, long n) const {
+    const long commands = commands_.calls() - before;
+    if (commands >= n) {
+      EXPECT_GT(commands, n) << "n = " << n << ": the failed command was not retried";
+    }
+    return commands < n;
+  }
+
   test::redis_server server_;
   temp_database database_;
   store::sqlite_store store_{database_.path()};
@@ -288,12 +298,8 @@ TEST_F(RedisBrokerFailCount, EveryCommandOfASubscribeMayFailAndTheFeedStillHasEv
     // Kept while the subscribe is under way: recalled or appended, depending on when.
     ASSERT_EQ(publish(other_node_, room, "meanwhile").id, earlier + 1);
     ASSERT_TRUE(sink_.wait_until(room, has_recall));
-    const long commands = commands_.calls() - before;
-    reached_the_end = ran_whole(before, n);
+    reached_the_end = ran_whole_or_retried(before, n);
     commands_.fail_call(0);
-    if (!reached_the_end) {
-      EXPECT_GT(commands, n) << "n = " << n << ": the failed read was retried";
-    }
 
     ASSERT_EQ(publish(other_node_, room, "later").id, earlier + 2);
     ASSERT_TRUE(sink_.wait_until(room, [&](const auto& events) {
@@ -332,7 +338,7 @@ TEST_F(RedisBrokerFailCount, EveryCommandOfAResyncMayFailAndNothingIsSkippedOrRe
     // says that the read went through.
     ASSERT_EQ(publish(other_node_, room, "after the reconnect").id, ++last);
     ASSERT_TRUE(sink_.wait_until(room, [&](const auto& events) { return has_appended(events, last); }));
-    reached_the_end = ran_whole(before, n);
+    reached_the_end = ran_whole_or_retried(before, n);
     commands_.fail_call(0);
     EXPECT_EQ(appended_ids(sink_.of(room)), id_range(1, last)) << "n = " << n;
   }
@@ -395,7 +401,7 @@ TEST_F(RedisBrokerFailCount, EveryCommandOfALeftMayFailAndItIsDeliveredOnceInPla
       return !events.empty() && events.back().type == recording_sink::kind::left &&
              events.back().user_id == user;
     }));
-    reached_the_end = ran_whole(before, n);
+    reached_the_end = ran_whole_or_retried(before, n);
     commands_.fail_call(0);
     expected.push_back("left " + user);
     // Once recorded, the user's publishes are refused on every node.
@@ -427,7 +433,7 @@ TEST_F(RedisBrokerFailCount, EveryCommandOfACloseMayFailAndItIsDeliveredOnce) {
     ASSERT_TRUE(sink_.wait_until(room, [](const auto& events) {
       return !events.empty() && events.back().type == recording_sink::kind::close;
     }));
-    reached_the_end = ran_whole(before, n);
+    reached_the_end = ran_whole_or_retried(before, n);
     commands_.fail_call(0);
     EXPECT_EQ(publish(other_node_, room, "refused").status, publish_status::closed);
     // Another close finds it recorded and publishes nothing: the sink saw one close, after id 1.
