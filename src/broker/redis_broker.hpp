@@ -42,6 +42,7 @@
 #include "broker/broker.hpp"
 #include "broker/message_sink.hpp"
 #include "broker/redis_wire.hpp"
+#include "model/fail_count.hpp"
 #include "model/string_hash.hpp"
 #include "redis/command_client.hpp"
 #include "redis/redis_config.hpp"
@@ -87,6 +88,10 @@ class redis_broker final : public broker {
   /// The command connection (use it on its executor), for cluster-wide bookkeeping that rides
   /// on it: billing's claims (billing/usage_claims.hpp).
   std::shared_ptr<redis::command_client> commands() const { return commands_; }
+
+  /// Failure injection for tests: makes the n-th command on the command connection fail as
+  /// if Redis were away (command_client.hpp). The subscriber connection is not armed. Any thread.
+  model::fail_count& command_failures() { return commands_->failures(); }
 
   /// Raw Chat Sync payloads handed to the sink, and those dropped as unreadable or too large
   /// (any thread), for /metrics.

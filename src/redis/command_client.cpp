@@ -28,15 +28,17 @@ std::shared_ptr<command_client> command_client::shared_this() {
 }
 
 void command_client::execute(std::span<const std::string_view> args, reply_callback done) {
+  if (failures_.count()) return post_failure(std::move(done), errc::not_connected);
   send(args, std::move(done));
 }
 
 void command_client::execute(std::initializer_list<std::string_view> args, reply_callback done) {
-  send(std::span(args.begin(), args.size()), std::move(done));
+  execute(std::span(args.begin(), args.size()), std::move(done));
 }
 
 void command_client::evalsha(const script& lua, std::span<const std::string_view> keys,
                              std::span<const std::string_view> args, reply_callback done) {
+  if (failures_.count()) return post_failure(std::move(done), errc::not_connected);
   std::string key_count = std::to_string(keys.size());
   std::vector<std::string_view> command;
   command.reserve(3 + keys.size() + args.size());

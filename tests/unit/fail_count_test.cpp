@@ -4,7 +4,8 @@
 // appears, and nothing crashes or leaks (the sanitize configuration of `make test` runs this
 // under ASan). The subscribe with resume is in
 // room_subscription_test.cpp, beside its fixture; the n-th socket write, in the integration
-// suite write_failures.
+// suite write_failures; the n-th Redis command inside the Redis broker (a send, a subscribe,
+// a resync, a resume read, control events), in tests/redis/redis_broker_fail_count_test.cpp.
 
 #include <gtest/gtest.h>
 
