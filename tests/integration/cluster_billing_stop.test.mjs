@@ -2,7 +2,8 @@
 // its last billing interval is claimed in Redis and reported to the tenant before it exits,
 // each message once in the cluster. Real redis-server, PostgreSQL, two nodes, SSE viewers, a
 // billing sink; BILLING_INTERVAL_MS is far beyond the test, so the only reports are those the
-// nodes make when they stop.
+// nodes make when they stop. Raw messages (no id) too: the node counting them releases the
+// session's raw lease at its stop, and the other counts those that came after.
 
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -20,11 +21,12 @@ async function billingCluster(nodes = 2) {
   return { sink, ...cluster };
 }
 
-/** SIGTERMs `node` and checks that it exited 0 within SPEC 8's 10 s. */
+/** SIGTERMs `node` and checks that it exited 0 within SPEC 8's 10 s; how it exited. */
 async function stopNode(node, what) {
   const stopped = await node.stop('SIGTERM');
   assert.equal(stopped.code, 0, `${what}: exit after SIGTERM: ${JSON.stringify(stopped)}\n${node.output()}`);
   assert.ok(stopped.elapsedMs < 10_000, `${what}: SIGTERM took ${stopped.elapsedMs} ms`);
+  return stopped;
 }
 
 /** The reports of `sessionId` the sink took, as [count, status] pairs, for failure messages. */
@@ -86,6 +88,35 @@ test('SIGTERM of one node while the other goes on: nothing counted twice, nothin
   await onB.waitForId(15);
   await stopNode(b, 'node B');
   assert.equal(sink.totalFor(sessionId), 15, `after node B's stop: ${reportsOf(sink, sessionId)}`);
+});
+
+test('raw messages across the SIGTERM of the node counting them: each counted once, none lost', async () => {
+  const { sink, nodes, redis } = await billingCluster();
+  const [a, b] = nodes;
+  const sessionId = randomUUID();
+  const onA = await openSse(a.url, sessionSsePath(sessionId));
+  const onB = await openSse(b.url, sessionSsePath(sessionId));
+  await waitRawSubscribers(redis, sessionId, 2);
+
+  /** Publishes raw messages from..to on the session's channel, heard by `viewers`' nodes. */
+  const publishRaw = async (viewers, from, to) => {
+    for (let n = from; n <= to; n += 1) {
+      assert.equal(Number(await redis.command('PUBLISH', sessionId, `raw ${n}`)), viewers.length);
+    }
+    await Promise.all(viewers.map((v) => v.waitFor((r) => r.messages.length === to, 10_000, `${to} raw messages`)));
+  };
+  // Both nodes deliver 1-4; A's last claim, at its stop, counts them and releases the raw lease
+  // at its mark (when 4 reached it).
+  await publishRaw([onA, onB], 1, 4);
+  const stoppedA = await stopNode(a, 'node A');
+  assert.equal(sink.totalFor(sessionId), 4, `node A's last report: ${reportsOf(sink, sessionId)}`);
+  // B delivered 1-4 too (covered by A's mark), then 5-7 alone: its last claim counts those.
+  // They reach B after A exited, so well after A's mark and the 50 ms skew guard: the stop
+  // takes longer than that (it closes the streams, then claims).
+  assert.ok(stoppedA.elapsedMs > 60, `A's stop took ${stoppedA.elapsedMs} ms, within the skew guard`);
+  await publishRaw([onB], 5, 7);
+  await stopNode(b, 'node B');
+  assert.equal(sink.totalFor(sessionId), 7, `after node B's stop: ${reportsOf(sink, sessionId)}`);
 });
 
 test('SIGTERM while Redis is away: the last claims give up in time and the node exits 0', async () => {
