@@ -27,11 +27,12 @@ constexpr int raw_kept_intervals = raw_lease_intervals + 2;
 // Raw messages are tallied by the 10 ms in which they arrived from Redis: a claim carries at
 // most one bucket per 10 ms of raw messages, whatever their number.
 constexpr std::int64_t raw_bucket_ms = 10;
-// One raw publish reaches two nodes a few milliseconds apart (each stamps it when its broker
-// thread reads it). A node's buckets up to this long after another node's coverage mark count
-// as covered, so that the holder's last messages are not counted again by the next node; a
-// message that arrived within it and that the holder did not deliver is not counted.
-constexpr std::int64_t raw_skew_guard_ms = 50;
+// One raw publish reaches two nodes a little apart (each stamps it when its broker thread reads
+// it; 2 ms at most over 500 publishes to two nodes on one machine). A node's buckets up to this
+// long after another node's coverage mark count as covered, so that the holder's last messages
+// are not counted again by the next node; one that arrived within it and that the holder did
+// not deliver is not counted.
+constexpr std::int64_t raw_skew_guard_ms = 20;
 // The bitmap and the claims hash stay this long after the session's last claim: far beyond
 // the time a node takes to deliver a message it received.
 constexpr std::chrono::seconds claims_expiry = std::chrono::hours(24);
