@@ -122,6 +122,55 @@ test('raw messages across the SIGTERM of the node counting them: each counted on
   assert.equal(sink.totalFor(sessionId), 7, `after node B's stop: ${reportsOf(sink, sessionId)}`);
 });
 
+test('raw messages flowing while the node counting them stops: none counted twice, only the guard window missed', async (t) => {
+  const { sink, nodes, redis } = await billingCluster();
+  const [a, b] = nodes;
+  const sessionId = randomUUID();
+  const onA = await openSse(a.url, sessionSsePath(sessionId));
+  const onB = await openSse(b.url, sessionSsePath(sessionId));
+  await waitRawSubscribers(redis, sessionId, 2);
+
+  // Raw messages go on while A stops, each once B's viewer has the one before (a delivery tick
+  // or so apart), so some reach B alone after A's subscription closed, some both.
+  let published = 0;
+  let publishing = true;
+  const publisher = (async () => {
+    while (publishing) {
+      published += 1;
+      await redis.command('PUBLISH', sessionId, `raw ${published}`);
+      await onB.waitFor((r) => r.messages.length === published, 10_000, `raw ${published} on B`);
+    }
+  })();
+  await onB.waitFor((r) => r.messages.length >= 10, 10_000, '10 raw messages on B');
+  await stopNode(a, 'node A');
+  const countedByA = sink.totalFor(sessionId);
+  const [markMs] = String(await redis.command('HGET', roomKeys(sessionId).claims, 'raw-mark')).split(' ');
+  assert.match(markMs, /^\d+$/, "A's last claim left its coverage mark");
+  const settled = published + 10;
+  await onB.waitFor((r) => r.messages.length >= settled, 10_000, `${settled} raw messages on B`);
+  publishing = false;
+  await publisher;
+  await stopNode(b, 'node B');
+  const countedByB = sink.totalFor(sessionId) - countedByA;
+
+  // A counted what it delivered. B counts what reached it in a 10 ms bucket past A's mark and
+  // the 20 ms skew guard; a raw text's messageTimestamp is its arrival on that node.
+  const deliveredByA = new Set(onA.messages.map((m) => m.contents));
+  const bucketOnB = new Map(onB.messages.map((m) => [m.contents, Math.floor(Date.parse(m.messageTimestamp) / 10) * 10]));
+  const pastMark = [...bucketOnB].filter(([, bucket]) => bucket > Number(markMs) + 20).map(([contents]) => contents);
+  const summary = `A counted ${countedByA} (its viewer got ${deliveredByA.size}), B ${countedByB} of ${published}; ` +
+    `A's mark ${markMs}; ${reportsOf(sink, sessionId)}`;
+  t.diagnostic(`${summary}; missed ${published - countedByA - countedByB}`);
+  assert.equal(countedByA, deliveredByA.size, summary);
+  assert.equal(countedByB, pastMark.length, summary);
+  assert.deepEqual(pastMark.filter((contents) => deliveredByA.has(contents)), [], `none twice: ${summary}`);
+  // Missed: only those A did not deliver that reached B within the guard window after the mark:
+  // 30 ms, in which the publisher fits 3 at most (every other one waits a whole 24 ms tick).
+  const missed = [...bucketOnB].filter(([contents, bucket]) => !deliveredByA.has(contents) && bucket <= Number(markMs) + 20);
+  assert.equal(countedByA + countedByB + missed.length, published, summary);
+  assert.ok(missed.length <= 3, `at most 30 ms of raw messages: ${JSON.stringify(missed)}; ${summary}`);
+});
+
 test('SIGTERM while Redis is away: the last claims give up in time and the node exits 0', async () => {
   const { sink, nodes, redis } = await billingCluster(1);
   const [a] = nodes;
