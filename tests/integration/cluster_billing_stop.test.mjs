@@ -22,6 +22,18 @@ async function billingCluster(nodes = 2) {
   return { sink, ...cluster };
 }
 
+/** Two nodes and a session with an SSE viewer on each, once `waitFor` (waitSubscribers, or
+ *  waitRawSubscribers for the raw channel) sees both nodes subscribed in Redis. */
+async function viewedOnBoth(waitFor) {
+  const { sink, nodes, redis } = await billingCluster();
+  const [a, b] = nodes;
+  const sessionId = randomUUID();
+  const onA = await openSse(a.url, sessionSsePath(sessionId));
+  const onB = await openSse(b.url, sessionSsePath(sessionId));
+  await waitFor(redis, sessionId, 2);
+  return { sink, a, b, redis, sessionId, onA, onB };
+}
+
 /** SIGTERMs `node` and checks that it exited 0 within SPEC 8's 10 s. */
 async function stopNode(node, what) {
   const stopped = await node.stop('SIGTERM');
@@ -71,12 +83,7 @@ test('SIGTERM of both nodes before any billing interval: each delivered message 
 });
 
 test('SIGTERM of one node while the other goes on: nothing counted twice, nothing lost', async () => {
-  const { sink, nodes, redis } = await billingCluster();
-  const [a, b] = nodes;
-  const sessionId = randomUUID();
-  const onA = await openSse(a.url, sessionSsePath(sessionId));
-  const onB = await openSse(b.url, sessionSsePath(sessionId));
-  await waitSubscribers(redis, sessionId, 2);
+  const { sink, a, b, redis, sessionId, onA, onB } = await viewedOnBoth(waitSubscribers);
 
   for (let n = 1; n <= 10; n += 1) await publishOk(b.url, API_KEY, sessionId, { sender: 'host', contents: `m${n}` });
   await Promise.all([onA, onB].map((v) => v.waitForId(10)));
@@ -91,12 +98,7 @@ test('SIGTERM of one node while the other goes on: nothing counted twice, nothin
 });
 
 test('raw messages across the SIGTERM of the node counting them: each counted once, none lost', async () => {
-  const { sink, nodes, redis } = await billingCluster();
-  const [a, b] = nodes;
-  const sessionId = randomUUID();
-  const onA = await openSse(a.url, sessionSsePath(sessionId));
-  const onB = await openSse(b.url, sessionSsePath(sessionId));
-  await waitRawSubscribers(redis, sessionId, 2);
+  const { sink, a, b, redis, sessionId, onA, onB } = await viewedOnBoth(waitRawSubscribers);
 
   /** Publishes raw messages from..to on the session's channel, heard by `viewers`' nodes. */
   const publishRaw = async (viewers, from, to) => {
@@ -123,12 +125,7 @@ test('raw messages across the SIGTERM of the node counting them: each counted on
 });
 
 test('raw messages flowing while the node counting them stops: none counted twice, only the guard window missed', async (t) => {
-  const { sink, nodes, redis } = await billingCluster();
-  const [a, b] = nodes;
-  const sessionId = randomUUID();
-  const onA = await openSse(a.url, sessionSsePath(sessionId));
-  const onB = await openSse(b.url, sessionSsePath(sessionId));
-  await waitRawSubscribers(redis, sessionId, 2);
+  const { sink, a, b, redis, sessionId, onA, onB } = await viewedOnBoth(waitRawSubscribers);
 
   // Raw messages go on while A stops, each once B's viewer has the one before (a delivery tick
   // or so apart), so some reach B alone after A's subscription closed, some both.
