@@ -7,6 +7,7 @@
 #include <iterator>
 
 #include "model/ids.hpp"
+#include "model/time.hpp"
 #include "redis/key_layout.hpp"
 #include "redis/redis_error.hpp"
 #include "redis/scripts.hpp"
@@ -17,9 +18,21 @@ namespace asio = boost::asio;
 
 namespace {
 
-// The raw lease outlives a few intervals without claims, so that the node counting a session's
-// raw messages keeps it between sparse ones, and lapses soon after it stops delivering them.
+// The raw lease outlives a few intervals without claims: a holder releases it itself when it
+// stops delivering raw messages, so the lease lapses on its own only when its holder died.
 constexpr int raw_lease_intervals = 3;
+// Raw buckets another node's lease keeps from being counted are claimed again for this long:
+// past the lease of a holder that died, and a margin for the next round.
+constexpr int raw_kept_intervals = raw_lease_intervals + 2;
+// Raw messages are tallied by the 10 ms in which they arrived from Redis: a claim carries at
+// most one bucket per 10 ms of raw messages, whatever their number.
+constexpr std::int64_t raw_bucket_ms = 10;
+// One raw publish reaches two nodes a little apart (each stamps it when its broker thread reads
+// it; 2 ms at most over 500 publishes to two nodes on one machine). A node's buckets up to this
+// long after another node's coverage mark count as covered, so that the holder's last messages
+// are not counted again by the next node; one that arrived within it and that the holder did
+// not deliver is not counted.
+constexpr std::int64_t raw_skew_guard_ms = 20;
 // The bitmap and the claims hash stay this long after the session's last claim: far beyond
 // the time a node takes to deliver a message it received.
 constexpr std::chrono::seconds claims_expiry = std::chrono::hours(24);
@@ -28,8 +41,7 @@ constexpr auto stop_retry_interval = std::chrono::milliseconds(100);
 
 }  // namespace
 
-void delivery_tally::add(std::int64_t first, std::int64_t last, std::uint64_t raw_messages) {
-  raw += raw_messages;
+void delivery_tally::add_ids(std::int64_t first, std::int64_t last) {
   if (first <= 0 || last < first) return;
   // Kept sorted and merged: a node delivers ids in order, so this nearly always extends the
   // last range; a node that stopped listening and came back starts a new one.
@@ -42,9 +54,24 @@ void delivery_tally::add(std::int64_t first, std::int64_t last, std::uint64_t ra
   }
 }
 
+void delivery_tally::add_raw(std::int64_t received_ms) {
+  const std::int64_t bucket = received_ms - received_ms % raw_bucket_ms;
+  if (!raw.empty() && raw.back().time_ms == bucket) {
+    ++raw.back().count;
+  } else {
+    raw.push_back({bucket, 1});
+  }
+}
+
 std::uint64_t delivery_tally::ids() const {
   std::uint64_t count = 0;
   for (const auto& [first, last] : ranges) count += static_cast<std::uint64_t>(last - first + 1);
+  return count;
+}
+
+std::uint64_t delivery_tally::raw_messages() const {
+  std::uint64_t count = 0;
+  for (const auto& bucket : raw) count += bucket.count;
   return count;
 }
 
@@ -67,12 +94,16 @@ usage_claims::usage_claims(asio::any_io_executor executor,
       stop_timer_(std::move(executor)) {}
 
 void usage_claims::record(const fanout::batch& delivered) {
-  const std::size_t with_id = delivered.id_count();
-  const std::uint64_t raw = delivered.messages.size() - with_id;
+  const bool has_raw = delivered.messages.size() > delivered.id_count();
   std::scoped_lock lock{mutex_};
   auto found = recorded_.find(delivered.room_id);
   if (found == recorded_.end()) found = recorded_.emplace(delivered.room_id, delivery_tally{}).first;
-  found->second.add(delivered.first_id(), delivered.last_id(), raw);
+  auto& tally = found->second;
+  tally.add_ids(delivered.first_id(), delivered.last_id());
+  if (!has_raw) return;
+  for (const auto& message : delivered.messages) {
+    if (message.is_raw()) tally.add_raw(model::to_epoch_ms(message.received_at));
+  }
 }
 
 void usage_claims::start() {
@@ -110,10 +141,14 @@ void usage_claims::claim_round() {
         ++at;
         continue;
       }
-      auto made = std::make_shared<claim>(claim{at->first, ++claims_made_, std::move(at->second)});
-      unsettled_.emplace(at->first, std::move(made));
+      unsettled_.emplace(at->first, make_claim(at->first, std::move(at->second)));
       at = recorded_.erase(at);
     }
+  }
+  // A session with raw buckets kept, or whose lease this node holds, is claimed even with
+  // nothing new: to count the kept buckets once the lease is free, or to release it.
+  for (const auto& [session_id, standing] : raw_standings_) {
+    if (!unsettled_.contains(session_id)) unsettled_.emplace(session_id, make_claim(session_id, {}));
   }
   for (auto& [session_id, waiting] : unsettled_) {
     if (!waiting->in_flight) send(waiting);
@@ -122,12 +157,30 @@ void usage_claims::claim_round() {
   if (unsettled_.empty()) finish_stop();  // nothing was left to claim
 }
 
+std::shared_ptr<usage_claims::claim> usage_claims::make_claim(const std::string& session_id,
+                                                              delivery_tally tally) {
+  // The buckets kept from earlier claims are older than any recorded since: they go first.
+  if (auto standing = raw_standings_.find(session_id); standing != raw_standings_.end()) {
+    auto& kept = standing->second.kept;
+    tally.raw.insert(tally.raw.begin(), kept.begin(), kept.end());
+    kept.clear();
+  }
+  return std::make_shared<claim>(claim{session_id, ++claims_made_, std::move(tally)});
+}
+
 void usage_claims::send(std::shared_ptr<claim> sent) {
   sent->in_flight = true;
-  std::vector<std::string> args{node_id_, std::to_string(sent->number),
+  std::vector<std::string> args{node_id_,
+                                std::to_string(sent->number),
                                 std::to_string((interval_ * raw_lease_intervals).count()),
                                 std::to_string(claims_expiry.count()),
-                                std::to_string(sent->tally.raw)};
+                                std::to_string(raw_skew_guard_ms),
+                                stopping_ ? "1" : "0",
+                                std::to_string(sent->tally.raw.size())};
+  for (const auto& bucket : sent->tally.raw) {
+    args.push_back(std::to_string(bucket.time_ms));
+    args.push_back(std::to_string(bucket.count));
+  }
   for (const auto& [first, last] : sent->tally.ranges) {
     args.push_back(std::to_string(first));
     args.push_back(std::to_string(last));
@@ -139,25 +192,29 @@ void usage_claims::send(std::shared_ptr<claim> sent) {
     const std::vector<std::string_view> arg_views(args.begin(), args.end());
     self->commands_->evalsha(
         redis::scripts::billing_claim(), key_views, arg_views,
-        [self, sent](boost::system::error_code error, redis::reply answer) {
-          const bool ok = !error && answer.elements.size() == 2;
-          const std::uint64_t counted =
-              ok ? static_cast<std::uint64_t>(answer.elements[0].integer + answer.elements[1].integer)
-                 : 0;
-          if (!ok && error != redis::errc::not_connected && error != redis::errc::shutdown) {
+        [self, sent](boost::system::error_code error, redis::reply reply) {
+          const bool ok = !error && reply.elements.size() == 4;
+          answer answered;
+          if (ok) {
+            answered.counted =
+                static_cast<std::uint64_t>(reply.elements[0].integer + reply.elements[1].integer);
+            answered.covered_ms = reply.elements[2].integer;
+            answered.holding = reply.elements[3].integer == 1;
+          } else if (error != redis::errc::not_connected && error != redis::errc::shutdown) {
             spdlog::warn("billing: claim of {} failed ({} {}); sent again next interval",
-                         sent->session_id, error.message(), answer.text);
+                         sent->session_id, error.message(), reply.text);
           }
           asio::post(self->timer_.get_executor(),
-                     [self, sent, ok, counted] { self->on_answer(sent, ok, counted); });
+                     [self, sent, ok, answered] { self->on_answer(sent, ok, answered); });
         });
   });
 }
 
-void usage_claims::on_answer(const std::shared_ptr<claim>& sent, bool ok, std::uint64_t counted) {
+void usage_claims::on_answer(const std::shared_ptr<claim>& sent, bool ok, const answer& answered) {
   sent->in_flight = false;
   if (ok) {
-    meter_.record(sent->session_id, counted);
+    meter_.record(sent->session_id, answered.counted);
+    settle_raw(*sent, answered);
     unsettled_.erase(sent->session_id);
   }
   // A failed claim is sent again, unchanged, by the next round: the interval's, or, once
@@ -174,6 +231,34 @@ void usage_claims::on_answer(const std::shared_ptr<claim>& sent, bool ok, std::u
   });
 }
 
+void usage_claims::settle_raw(claim& settled, const answer& answered) {
+  // Newer than what the lease's holder covered: this node claims them again, until the holder
+  // covers them (it delivered them too) or releases the lease (then they count here). Not past
+  // a dead holder's lease, nor once this node stops: its last claims are its last word.
+  const std::int64_t oldest =
+      model::to_epoch_ms(model::now()) - (interval_ * raw_kept_intervals).count();
+  std::vector<raw_bucket> kept;
+  std::uint64_t expired = 0;
+  for (const auto& bucket : settled.tally.raw) {
+    if (bucket.time_ms <= answered.covered_ms) continue;
+    if (stopping_ || bucket.time_ms < oldest) {
+      expired += bucket.count;
+    } else {
+      kept.push_back(bucket);
+    }
+  }
+  if (expired > 0) {
+    spdlog::warn("billing: {} raw messages of {} delivered here are left uncounted: another "
+                 "node held the lease {}", expired, settled.session_id,
+                 stopping_ ? "when this node stopped" : "without covering them (lost messages?)");
+  }
+  if (kept.empty() && !answered.holding) {
+    raw_standings_.erase(settled.session_id);
+    return;
+  }
+  raw_standings_[settled.session_id] = raw_standing{std::move(kept), answered.holding};
+}
+
 void usage_claims::finish_stop() {
   if (stopped_) return;
   stopped_ = true;
@@ -183,7 +268,7 @@ void usage_claims::finish_stop() {
   std::uint64_t raw = 0;
   const auto count = [&](const delivery_tally& tally) {
     ids += tally.ids();
-    raw += tally.raw;
+    raw += tally.raw_messages();
   };
   {
     std::scoped_lock lock{mutex_};

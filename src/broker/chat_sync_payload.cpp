@@ -67,6 +67,7 @@ std::optional<model::message> map_raw_payload(std::string_view session_id,
   model::message message;
   message.room_id = std::string(session_id);
   message.sent_at = received_at;
+  message.received_at = received_at;
   if (!read_chat_sync_object(payload, message)) {
     message.sender = std::string(raw_system_sender);
     message.contents = std::string(payload);

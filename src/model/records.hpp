@@ -38,6 +38,9 @@ struct message {
   timestamp sent_at;
   std::string nickname;         // empty when the tenant supplied none
   std::string profile_img_url;  // empty when the tenant supplied none
+  // A raw message's arrival from Redis on this node (wall clock, so that nodes compare them):
+  // billing tells nodes' deliveries of the same raw message apart by it. Unset otherwise.
+  timestamp received_at;
 
   /// A raw Chat Sync message: no id, not in history.
   bool is_raw() const { return id < 0; }

@@ -13,7 +13,8 @@
 //                             contiguous with it (member last id, score first id)
 //   {lc:S}:room:<id>:billed   bitmap: bit n set once message n was counted for billing
 //   {lc:S}:room:<id>:raw-biller  string: the node that counts the session's raw messages (a lease)
-//   {lc:S}:room:<id>:claims   hash: per node id, its last billing claim's number and answer
+//   {lc:S}:room:<id>:claims   hash: per node id, its last billing claim's number and answer;
+//                             field raw-mark: the raw messages' coverage mark
 //   {lc:S}:handoff            stream: one entry per message for the saver (fields room, id, m)
 //   channel {lc:S}:room:<id>  the room's pub/sub channel (a JSON array of messages and events)
 //

@@ -53,7 +53,8 @@ std::optional<model::message> parse_message(std::string_view json, std::string_v
   const auto time = model::parse_rfc3339(*sent_at);
   if (!time) return std::nullopt;
   return model::message{std::string(room_id), id,          std::move(*sender), std::move(*contents),
-                        *time,                 std::move(*nickname),           std::move(*image)};
+                        *time,                 std::move(*nickname),           std::move(*image),
+                        {}};
 }
 
 void append_entries(const redis::reply& entries, int shard, std::vector<handoff_entry>& out) {

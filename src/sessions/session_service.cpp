@@ -88,7 +88,7 @@ void session_service::publish(const std::string& session_id, std::vector<tenant_
   for (auto& message : messages) {
     kept.push_back(model::message{session_id, 0, std::move(message.sender),
                                   std::move(message.contents), now, std::move(message.nickname),
-                                  std::move(message.profile_img_url)});
+                                  std::move(message.profile_img_url), {}});
   }
   broker_.publish(std::move(kept), [done = std::move(done)](broker::publish_status status,
                                                             std::span<const model::message> saved) {

@@ -125,13 +125,31 @@ class RedisScripts : public ::testing::Test {
     return *result;
   }
 
-  /// billing_claim by `node` (claim `number`) of id `ranges` and `raw` raw messages: {ids, raw}.
-  std::pair<long long, long long> claim(std::string_view node, int number,
-                                        const std::vector<std::pair<long long, long long>>& ranges,
-                                        int raw = 0, int lease_ms = 60000) {
+  /// What billing_claim answers.
+  struct claim_answer {
+    long long ids = 0;
+    long long raw = 0;
+    long long covered = 0;
+    long long holding = 0;
+
+    std::pair<long long, long long> counts() const { return {ids, raw}; }
+    bool operator==(const claim_answer&) const = default;
+  };
+
+  /// billing_claim by `node` (claim `number`) of id `ranges` and raw buckets (time, count),
+  /// with a skew guard of 50 ms; `stopping` releases the lease.
+  claim_answer claim(std::string_view node, int number,
+                     const std::vector<std::pair<long long, long long>>& ranges,
+                     const std::vector<std::pair<long long, long long>>& raw = {},
+                     int lease_ms = 60000, bool stopping = false) {
     const auto keys = billing_keys_for(room_id);
     std::vector<std::string> owned = {std::string(node), std::to_string(number),
-                                      std::to_string(lease_ms), "3600", std::to_string(raw)};
+                                      std::to_string(lease_ms), "3600", "50",
+                                      stopping ? "1" : "0", std::to_string(raw.size())};
+    for (auto [time, count] : raw) {
+      owned.push_back(std::to_string(time));
+      owned.push_back(std::to_string(count));
+    }
     for (auto [first, last] : ranges) {
       owned.push_back(std::to_string(first));
       owned.push_back(std::to_string(last));
@@ -143,7 +161,13 @@ class RedisScripts : public ::testing::Test {
                      [&](error_code error, reply answer) { result = outcome{error, std::move(answer)}; });
     EXPECT_TRUE(run_until(io_, [&] { return result.has_value(); }));
     EXPECT_FALSE(result->error) << result->answer.text;
-    return {result->answer.elements.at(0).integer, result->answer.elements.at(1).integer};
+    const auto& answer = result->answer.elements;
+    return {answer.at(0).integer, answer.at(1).integer, answer.at(2).integer, answer.at(3).integer};
+  }
+
+  /// The raw lease's holder, empty when it is free.
+  std::string raw_lease_holder() {
+    return server_.command({"GET", billing_keys_for(room_id).raw_biller}).text;
   }
 
   /// The history stream's entry ids, in order.
@@ -368,36 +392,70 @@ TEST_F(RedisScripts, SaverCommitAcknowledgesAndRemovesHandOffEntries) {
 
 TEST_F(RedisScripts, BillingClaimCountsEachIdOnceWhateverNodesAndRangesClaimIt) {
   using counts = std::pair<long long, long long>;
-  EXPECT_EQ(claim("node-a", 1, {{1, 30}}), counts(30, 0));
+  EXPECT_EQ(claim("node-a", 1, {{1, 30}}).counts(), counts(30, 0));
   // Node B delivered 20…45: only 31…45 are new. Ranges that cross and miss byte boundaries.
-  EXPECT_EQ(claim("node-b", 1, {{3, 5}, {20, 45}}), counts(15, 0));
-  EXPECT_EQ(claim("node-a", 2, {{31, 50}, {52, 52}}), counts(6, 0));  // 46…50 and 52
-  EXPECT_EQ(claim("node-b", 2, {{1, 1000}}), counts(1000 - 51, 0));
+  EXPECT_EQ(claim("node-b", 1, {{3, 5}, {20, 45}}).counts(), counts(15, 0));
+  EXPECT_EQ(claim("node-a", 2, {{31, 50}, {52, 52}}).counts(), counts(6, 0));  // 46…50 and 52
+  EXPECT_EQ(claim("node-b", 2, {{1, 1000}}).counts(), counts(1000 - 51, 0));
   EXPECT_EQ(server_.command({"BITCOUNT", billing_keys_for(room_id).billed}).integer, 1000);
   EXPECT_GT(server_.command({"TTL", billing_keys_for(room_id).billed}).integer, 0);
 }
 
 TEST_F(RedisScripts, BillingClaimSentAgainGetsItsFirstAnswerBack) {
-  using counts = std::pair<long long, long long>;
-  EXPECT_EQ(claim("node-a", 7, {{1, 10}}, 2), counts(10, 2));
-  // Its reply was lost: the same claim again answers the same, and counts nothing more.
-  EXPECT_EQ(claim("node-a", 7, {{1, 10}}, 2), counts(10, 2));
-  EXPECT_EQ(claim("node-a", 8, {{1, 10}}, 0), counts(0, 0));
+  const claim_answer first = claim("node-a", 7, {{1, 10}}, {{1000, 2}, {1010, 1}});
+  EXPECT_EQ(first, (claim_answer{10, 3, 1010, 1}));
+  // Meanwhile node B claims the same raw messages and one more, while A holds the lease.
+  EXPECT_EQ(claim("node-b", 1, {}, {{1000, 2}, {1010, 1}, {1100, 1}}),
+            (claim_answer{0, 0, 1060, 0}));
+  // A's claim 7 again (its reply was lost): the same answer, its mark included, and nothing
+  // counted or moved.
+  EXPECT_EQ(claim("node-a", 7, {{1, 10}}, {{1000, 2}, {1010, 1}}), first);
+  EXPECT_EQ(server_.command({"HGET", billing_keys_for(room_id).claims, "raw-mark"}).text,
+            "1010 node-a");
+  EXPECT_EQ(raw_lease_holder(), "node-a");
+  EXPECT_EQ(claim("node-a", 8, {{1, 10}}, {{1100, 1}}), (claim_answer{0, 1, 1100, 1}));
 }
 
 TEST_F(RedisScripts, BillingClaimCountsRawMessagesOnTheLeaseHolderOnly) {
-  using counts = std::pair<long long, long long>;
-  EXPECT_EQ(claim("node-a", 1, {}, 3, 200), counts(0, 3));   // takes the lease
-  EXPECT_EQ(claim("node-b", 1, {}, 3, 200), counts(0, 0));   // the same raw messages, not again
-  EXPECT_EQ(claim("node-a", 2, {}, 1, 200), counts(0, 1));   // renews it
-  EXPECT_EQ(claim("node-b", 2, {}, 0, 200), counts(0, 0));   // no raw messages: takes nothing
-  EXPECT_EQ(server_.command({"GET", billing_keys_for(room_id).raw_biller}).text, "node-a");
-  // Node A stopped claiming raw messages: once its lease lapsed, node B counts them.
+  // Both nodes received the same three raw messages, at the same times.
+  const std::vector<std::pair<long long, long long>> same = {{1000, 2}, {1010, 1}};
+  EXPECT_EQ(claim("node-a", 1, {}, same), (claim_answer{0, 3, 1010, 1}));  // takes the lease
+  EXPECT_EQ(raw_lease_holder(), "node-a");
+  // B's are covered by A's mark (1010 and the 50 ms guard): not counted again, and the lease
+  // stays A's.
+  EXPECT_EQ(claim("node-b", 1, {}, same), (claim_answer{0, 0, 1060, 0}));
+  // Newer ones than the mark, while A holds it: B counts none, and keeps them (above 1060).
+  EXPECT_EQ(claim("node-b", 2, {}, {{1500, 1}}), (claim_answer{0, 0, 1060, 0}));
+  EXPECT_EQ(claim("node-a", 2, {}, {{1500, 1}}), (claim_answer{0, 1, 1500, 1}));  // renews it
+  EXPECT_EQ(claim("node-b", 3, {}, {{1500, 1}}), (claim_answer{0, 0, 1550, 0}));  // covered now
+  EXPECT_EQ(raw_lease_holder(), "node-a");
+}
+
+TEST_F(RedisScripts, BillingClaimOfAStoppingHolderReleasesTheLeaseAtItsMark) {
+  EXPECT_EQ(claim("node-a", 1, {}, {{1000, 2}}), (claim_answer{0, 2, 1000, 1}));
+  // B delivered those, and two more A did not: it keeps those while A holds the lease.
+  EXPECT_EQ(claim("node-b", 1, {}, {{1000, 2}, {1200, 1}, {1300, 1}}),
+            (claim_answer{0, 0, 1050, 0}));
+  // A stops, with one more it delivered: counted, and the lease released.
+  EXPECT_EQ(claim("node-a", 2, {}, {{1100, 1}}, 60000, true), (claim_answer{0, 1, 1100, 0}));
+  EXPECT_EQ(raw_lease_holder(), "");
+  // B claims what it kept: what came after A's mark (1100) and the guard, and takes the lease.
+  EXPECT_EQ(claim("node-b", 2, {}, {{1200, 1}, {1300, 1}}), (claim_answer{0, 2, 1300, 1}));
+  EXPECT_EQ(raw_lease_holder(), "node-b");
+}
+
+TEST_F(RedisScripts, BillingClaimWithoutRawMessagesReleasesTheHoldersLease) {
+  EXPECT_EQ(claim("node-a", 1, {{1, 2}}, {{1000, 1}}), (claim_answer{2, 1, 1000, 1}));
+  // An interval without raw messages (its listeners left): A lets the lease go at once.
+  EXPECT_EQ(claim("node-a", 2, {{3, 4}}), (claim_answer{2, 0, 1000, 0}));
+  EXPECT_EQ(raw_lease_holder(), "");
+  // B counts from A's mark on: 1040 is within the guard, 1060 after it.
+  EXPECT_EQ(claim("node-b", 1, {}, {{1000, 1}, {1040, 1}, {1060, 3}}),
+            (claim_answer{0, 3, 1060, 1}));
+  // A lease nobody renews lapses on its own (a holder that died): then another node counts.
   server_.command({"PEXPIRE", billing_keys_for(room_id).raw_biller, "1"});
-  ASSERT_TRUE(run_until(io_, [&] {
-    return server_.command({"EXISTS", billing_keys_for(room_id).raw_biller}).integer == 0;
-  }));
-  EXPECT_EQ(claim("node-b", 3, {}, 4, 200), counts(0, 4));
+  ASSERT_TRUE(run_until(io_, [&] { return raw_lease_holder().empty(); }));
+  EXPECT_EQ(claim("node-a", 3, {}, {{1060, 3}, {1200, 1}}), (claim_answer{0, 1, 1200, 1}));
 }
 
 }  // namespace

@@ -9,32 +9,40 @@ using ranges = std::vector<std::pair<std::int64_t, std::int64_t>>;
 
 TEST(delivery_tally, consecutive_batches_make_one_range) {
   delivery_tally tally;
-  tally.add(1, 3, 0);
-  tally.add(4, 4, 2);
-  tally.add(5, 9, 1);
+  tally.add_ids(1, 3);
+  tally.add_ids(4, 4);
+  tally.add_ids(5, 9);
   EXPECT_EQ(tally.ranges, (ranges{{1, 9}}));
-  EXPECT_EQ(tally.raw, 3u);
+  EXPECT_EQ(tally.ids(), 9u);
 }
 
 TEST(delivery_tally, a_gap_starts_a_range_and_filling_it_joins_them) {
   delivery_tally tally;
-  tally.add(1, 3, 0);
-  tally.add(10, 12, 0);  // the node stopped listening, then came back
+  tally.add_ids(1, 3);
+  tally.add_ids(10, 12);  // the node stopped listening, then came back
   EXPECT_EQ(tally.ranges, (ranges{{1, 3}, {10, 12}}));
-  tally.add(20, 20, 0);
-  tally.add(5, 6, 0);
+  tally.add_ids(20, 20);
+  tally.add_ids(5, 6);
   EXPECT_EQ(tally.ranges, (ranges{{1, 3}, {5, 6}, {10, 12}, {20, 20}}));
-  tally.add(4, 11, 0);  // overlaps and bridges three of them
+  tally.add_ids(4, 11);  // overlaps and bridges three of them
   EXPECT_EQ(tally.ranges, (ranges{{1, 12}, {20, 20}}));
-  tally.add(2, 2, 0);  // inside: nothing changes
+  tally.add_ids(2, 2);  // inside: nothing changes
   EXPECT_EQ(tally.ranges, (ranges{{1, 12}, {20, 20}}));
 }
 
-TEST(delivery_tally, raw_messages_only_add_no_range) {
+TEST(delivery_tally, raw_messages_add_no_range_and_share_a_bucket_per_10_ms) {
   delivery_tally tally;
-  tally.add(0, 0, 4);
+  tally.add_ids(0, 0);
+  for (const std::int64_t arrival : {1000, 1003, 1009, 1010, 1035, 1039}) tally.add_raw(arrival);
   EXPECT_TRUE(tally.ranges.empty());
-  EXPECT_EQ(tally.raw, 4u);
+  ASSERT_EQ(tally.raw.size(), 3u);
+  EXPECT_EQ(tally.raw[0].time_ms, 1000);
+  EXPECT_EQ(tally.raw[0].count, 3u);
+  EXPECT_EQ(tally.raw[1].time_ms, 1010);
+  EXPECT_EQ(tally.raw[1].count, 1u);
+  EXPECT_EQ(tally.raw[2].time_ms, 1030);
+  EXPECT_EQ(tally.raw[2].count, 2u);
+  EXPECT_EQ(tally.raw_messages(), 6u);
 }
 
 }  // namespace

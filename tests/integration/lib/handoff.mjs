@@ -24,6 +24,7 @@ export function roomKeys(roomId) {
   return {
     state: `${room}:state`, history: `${room}:history`, left: `${room}:left`,
     commits: `${room}:commits`, handoff: handoffKey(shardOf(roomId)), channel: room,
+    claims: `${room}:claims`, rawBiller: `${room}:raw-biller`,
   };
 }
 
