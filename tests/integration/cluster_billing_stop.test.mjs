@@ -160,7 +160,9 @@ test('raw messages flowing while the node counting them stops: none counted twic
   const pastMark = [...stampOnB.keys()].filter((contents) => bucketOnB(contents) > guardEnd);
   const summary = `A counted ${countedByA} (its viewer got ${deliveredByA.size}), B ${countedByB} of ${published}; ` +
     `A's mark ${markMs}; ${reportsOf(sink, sessionId)}`;
-  t.diagnostic(`${summary}; missed ${published - countedByA - countedByB}`);
+  const skews = [...stampOnA].map(([contents, stamp]) => Math.abs(stampOnB.get(contents) - stamp));
+  t.diagnostic(`${summary}; missed ${published - countedByA - countedByB}; ` +
+    `the two nodes' stamps of one message differ by at most ${Math.max(...skews)} ms over ${skews.length}`);
   assert.equal(countedByA, deliveredByA.size, summary);
   assert.equal(countedByB, pastMark.length, summary);
   // None twice, unless the two nodes stamped it more than the guard apart (the documented
